@@ -1,0 +1,88 @@
+"""Argument checks shared by every module: the one place for error text.
+
+Every message names the parameter, shows the offending value with ``!r`` and
+states the rule, e.g. ``M must be an integer >= 2 for the unbiased variance,
+got M=1``.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "check_choice",
+    "check_int",
+    "check_int_array",
+    "check_positive",
+    "check_real",
+]
+
+
+def _shown(value):
+    """Short repr of an offending value (first few entries of a large array)."""
+    arr = np.asarray(value) if not isinstance(value, str) else None
+    if arr is not None and arr.ndim > 0 and arr.size > 6:
+        return f"array([{', '.join(repr(v) for v in arr.ravel()[:6].tolist())}, ...])"
+    return repr(value.tolist() if isinstance(value, np.ndarray) else value)
+
+
+def _is_integer_array(arr):
+    return arr.dtype.kind in "iu"
+
+
+def check_int(name, value, *, minimum, why=""):
+    """Return ``value`` as a Python int, or raise naming ``name``.
+
+    Booleans and floats are rejected (``TypeError``), even integral floats:
+    a sample size of ``10.0`` is usually a bug upstream.
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer{why}, got {name}={_shown(value)}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}{why}, got {name}={_shown(value)}")
+    return int(value)
+
+
+def check_int_array(name, value, *, minimum, why=""):
+    """Return ``value`` as an int64 array with every entry ``>= minimum``."""
+    arr = np.asarray(value)
+    if arr.dtype == object or arr.dtype.kind == "b" or not _is_integer_array(arr):
+        raise TypeError(f"{name} must be an integer or integer array{why}, got {name}={_shown(value)}")
+    if arr.size and arr.min() < minimum:
+        bad = arr.ravel()[np.argmin(arr.ravel())]
+        raise ValueError(
+            f"{name} must be an integer >= {minimum}{why}, got {name}={_shown(value)}"
+            + (f" (contains {int(bad)})" if arr.ndim else "")
+        )
+    return arr.astype(np.int64, copy=False)
+
+
+def check_real(name, value):
+    """Return ``value`` as a finite float64 array (scalar stays 0-d)."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number or array, got {name}={_shown(value)}") from None
+    if np.iscomplexobj(value):
+        raise TypeError(f"{name} must be a real number or array, got {name}={_shown(value)}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite, got {name}={_shown(value)}")
+    return arr
+
+
+def check_positive(name, value):
+    """Return ``value`` as a finite, strictly positive float64 array."""
+    arr = check_real(name, value)
+    if not np.all(arr > 0):
+        raise ValueError(f"{name} must be finite and > 0, got {name}={_shown(value)}")
+    return arr
+
+
+def check_choice(name, value, options):
+    """Return ``value`` if it is one of ``options``."""
+    if not isinstance(value, str) or value not in options:
+        listed = ", ".join(repr(o) for o in options)
+        raise ValueError(f"{name} must be one of {listed}, got {name}={value!r}")
+    return value
