@@ -74,13 +74,15 @@ def log_gamma_ratio_scaled(a, b):
     )
     a_small = np.where(big, 1.0, a)
     b_small = np.where(big, 0.0, b)
-    direct = special.gammaln(a_small + b_small) - special.gammaln(a_small) - b_small * np.log(a_small)
+    direct = (
+        special.gammaln(a_small + b_small) - special.gammaln(a_small) - b_small * np.log(a_small)
+    )
     out = np.where(big, asymptotic, direct)
     return out[()] if out.ndim == 0 else out
 
 
 def digamma_minus_log(a):
-    r""":math:`\psi(a) - \log a` for ``a > 0``, accurate for large ``a`` (it tends to ``-1/(2a)``)."""
+    r""":math:`\psi(a) - \log a` for ``a > 0``, accurate for large ``a`` (it tends to -1/(2a))."""
     a = np.asarray(a, dtype=np.float64)
     big = a >= _ASYMPTOTIC_FROM
     ab = np.where(big, a, _ASYMPTOTIC_FROM)

@@ -49,7 +49,9 @@ def check_int_array(name, value, *, minimum, why=""):
     """Return ``value`` as an int64 array with every entry ``>= minimum``."""
     arr = np.asarray(value)
     if arr.dtype == object or arr.dtype.kind == "b" or not _is_integer_array(arr):
-        raise TypeError(f"{name} must be an integer or integer array{why}, got {name}={_shown(value)}")
+        raise TypeError(
+            f"{name} must be an integer or integer array{why}, got {name}={_shown(value)}"
+        )
     if arr.size and arr.min() < minimum:
         bad = arr.ravel()[np.argmin(arr.ravel())]
         raise ValueError(
@@ -64,8 +66,8 @@ def check_real(name, value):
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number or array, got {name}={_shown(value)}") from None
-    if np.iscomplexobj(value):
+        arr = None
+    if arr is None or np.iscomplexobj(value):
         raise TypeError(f"{name} must be a real number or array, got {name}={_shown(value)}")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite, got {name}={_shown(value)}")

@@ -39,7 +39,7 @@ from scipy import special
 from ._rng import as_generator, seed_entropy
 from ._special import digamma_minus_log, log_gamma_ratio_scaled
 from ._validate import check_choice, check_int, check_int_array, check_positive, check_real
-from .schedule import as_schedule, sizes_at_least
+from .schedule import sizes_at_least
 
 __all__ = [
     "GaussianChain",
@@ -178,11 +178,11 @@ def sigma_moment(n, M, p, sigma=1.0, *, fit="unbiased"):
         return _scalar(np.exp(log_sigma_moment(n, M, p, sigma, fit=fit)))
 
 
-def _sigma2_ratio(n, schedule, fit):
-    """E[sigma_n^2] / sigma^2: 1 (unbiased) or prod (1 - 1/M_i) (MLE)."""
+def _log_sigma2_ratio(n, schedule, fit):
+    """log(E[sigma_n^2] / sigma^2): 0 (unbiased) or sum log(1 - 1/M_i) (MLE)."""
     if fit == "unbiased":
-        return np.ones(n.shape)
-    return np.exp(schedule.cumulative(lambda m: np.log1p(-1.0 / m), n))
+        return np.zeros(n.shape)
+    return schedule.cumulative(lambda m: np.log1p(-1.0 / m), n)
 
 
 def mean_squared_error(n, M, sigma=1.0, *, fit="unbiased"):
@@ -207,7 +207,7 @@ def mean_squared_error(n, M, sigma=1.0, *, fit="unbiased"):
     if fit == "unbiased":
         total = schedule.cumulative(lambda m: 1.0 / m, n)
     else:
-        total = -np.expm1(schedule.cumulative(lambda m: np.log1p(-1.0 / m), n))
+        total = -np.expm1(_log_sigma2_ratio(n, schedule, fit))
     return _scalar(sigma**2 * total)
 
 
@@ -235,7 +235,7 @@ def sample_variance(n, M, sigma=1.0, *, fit="unbiased"):
     """
     n, schedule, _, sigma = _checked(n, M, sigma, fit)
     return _scalar(
-        sigma**2 * _sigma2_ratio(n, schedule, fit)
+        sigma**2 * np.exp(_log_sigma2_ratio(n, schedule, fit))
         + mean_squared_error(n, schedule, sigma, fit=fit)
     )
 
@@ -264,7 +264,7 @@ def sigma2_variance(n, M, sigma=1.0, *, fit="unbiased"):
     n, schedule, _, sigma = _checked(n, M, sigma, fit)
     log_growth = schedule.cumulative(lambda m: np.log1p(2.0 / (m - 1.0)), n)
     with np.errstate(over="ignore", invalid="ignore"):
-        out = (sigma**2 * _sigma2_ratio(n, schedule, fit)) ** 2 * np.expm1(log_growth)
+        out = sigma**4 * np.exp(2 * _log_sigma2_ratio(n, schedule, fit)) * np.expm1(log_growth)
     return _scalar(out)
 
 
@@ -295,7 +295,7 @@ def expected_w2_squared(n, M, sigma=1.0, *, fit="unbiased"):
     """
     n, schedule, _, sigma = _checked(n, M, sigma, fit)
     l1 = schedule.cumulative(lambda m: _log_scale_moment(m, 1.0, fit), n)
-    l2 = np.log(_sigma2_ratio(n, schedule, fit))
+    l2 = _log_sigma2_ratio(n, schedule, fit)
     scale_part = np.expm1(l2) - 2.0 * np.expm1(l1)
     return _scalar(mean_squared_error(n, schedule, sigma, fit=fit) + sigma**2 * scale_part)
 
@@ -342,7 +342,9 @@ def log_variance_drift(M, *, fit="unbiased"):
 
 
 def log_sigma2_mean(n, M, sigma=1.0, *, fit="unbiased"):
-    r""":math:`E[\log\sigma_n^2] = \log\sigma^2 + \sum_{i<n}` :func:`log_variance_drift` :math:`(M_i)`.
+    r"""Expected log fitted variance, :math:`E[\log\sigma_n^2]`.
+
+    It is :math:`\log\sigma^2 + \sum_{i<n}` :func:`log_variance_drift` :math:`(M_i)`.
 
     Examples
     --------

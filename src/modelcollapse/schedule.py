@@ -109,7 +109,8 @@ class Explicit(Schedule):
     values: tuple
 
     def __post_init__(self):
-        arr = check_int_array("M", np.asarray(self.values), minimum=1)
+        raw = np.asarray(self.values)
+        arr = check_int_array("M", raw if raw.size else raw.astype(np.int64), minimum=1)
         if arr.ndim != 1:
             raise ValueError(f"M must be an int or a 1-D sequence of ints, got M={self.values!r}")
         object.__setattr__(self, "values", tuple(int(v) for v in arr))

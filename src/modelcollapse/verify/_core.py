@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -93,7 +94,8 @@ def claim_stream(seed, name):
     Keyed by the claim's name, so a claim's numbers do not depend on which
     other claims run, nor in which order or on which worker.
     """
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(zlib.crc32(name.encode()),)))
+    key = (zlib.crc32(name.encode()),)
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
 
 
 @dataclass(frozen=True)
@@ -216,9 +218,11 @@ def run_claims(claims, *, alpha, seed, replicates=None, quick=False):
     raw = []
     for claim in claims:
         count = replicates or (max(claim.replicates // 10, 200) if quick else claim.replicates)
-        raw.append(check_claim(claim, replicates=count, alpha=alpha, seed=seed, family_size=len(claims)))
+        raw.append(
+            check_claim(claim, replicates=count, alpha=alpha, seed=seed, family_size=len(claims))
+        )
     holm = multipletests([r.p_value for r in raw], alpha=alpha, method="holm")[0] if raw else []
     results = tuple(
-        ClaimResult(**{**r.__dict__, "rejected": bool(rej)}) for r, rej in zip(raw, holm, strict=True)
+        dataclasses.replace(r, rejected=bool(rej)) for r, rej in zip(raw, holm, strict=True)
     )
     return Report(alpha, seed, results)
