@@ -16,7 +16,6 @@ converges for super-linear growth (``Power(M0, a)`` with ``a > 1``,
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -147,8 +146,7 @@ class Power(Schedule):
         return self.M0 if self.a == 0 else None
 
     def _sizes(self, n):
-        raw = self.M0 * np.arange(1, n + 1, dtype=np.float64) ** self.a
-        return _as_sizes(np.ceil(raw - 1e-9 * raw), self)
+        return _ceil_sizes(self.M0 * np.arange(1, n + 1, dtype=np.float64) ** self.a, self)
 
 
 @dataclass(frozen=True)
@@ -189,11 +187,13 @@ class Geometric(Schedule):
         return self.M0 if self.r == 1 else None
 
     def _sizes(self, n):
-        log_m = math.log(self.M0) + np.arange(n) * math.log(self.r)
-        return _as_sizes(np.ceil(np.exp(np.minimum(log_m, 63 * math.log(2)))), self)
+        with np.errstate(over="ignore"):
+            return _ceil_sizes(self.M0 * self.r ** np.arange(n, dtype=np.float64), self)
 
 
-def _as_sizes(values, schedule):
+def _ceil_sizes(raw, schedule):
+    """Round a non-decreasing float schedule up to integers, exact values kept exact."""
+    values = np.ceil(raw * (1 - 1e-12))
     if values.size and values[-1] >= _INT64_SAFE:
         first = int(np.argmax(values >= _INT64_SAFE))
         raise ValueError(

@@ -1,0 +1,72 @@
+"""The command line: exit codes, table and JSON output."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from modelcollapse.cli import main
+
+CLAIM = "gaussian.mean_squared_error"
+
+
+def test_verify_prints_a_table_and_exits_0_when_every_claim_holds(capsys):
+    assert main(["verify", "--quick", "--claim", CLAIM, "gaussian.sigma_mean"]) == 0
+    out = capsys.readouterr().out
+    assert CLAIM in out and "holds" in out and "Holm" in out
+
+
+def test_verify_json_has_the_documented_schema(capsys):
+    assert main(["verify", "--quick", "--json", "--claim", CLAIM]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report) == {"alpha", "seed", "claims", "family_rejected"}
+    (claim,) = report["claims"]
+    assert {"name", "reference", "closed_form", "estimate", "std_error", "p_value", "rejected",
+            "power"} <= set(claim)
+    assert claim["name"] == CLAIM and report["family_rejected"] is False
+
+
+def test_verify_exits_1_when_a_claim_is_rejected(capsys):
+    """A deliberately underpowered-free rejection: alpha close to 1 rejects (almost) anything."""
+    assert main(["verify", "--claim", CLAIM, "--alpha", "0.999999", "--replicates", "50"]) == 1
+    assert "REJECT" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["verify", "--alpha", "0"], "alpha must be in (0, 1)"),
+        (["verify", "--claim", "no.such.claim"], "unknown claim 'no.such.claim'"),
+        (["verify", "--replicates", "1"], "replicates must be an integer >= 2"),
+        (["verify", "--seed", "-3"], "seed must be an integer >= 0"),
+    ],
+)
+def test_verify_usage_errors_exit_2_with_one_line(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_unknown_subcommand_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["frobnicate"])
+    assert exit_info.value.code == 2
+
+
+def test_list_names_every_claim_once(capsys):
+    from modelcollapse.verify import registry
+
+    assert main(["verify", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    names = [line.split()[0] for line in lines]
+    assert names == [c.name for c in registry()] and len(set(names)) == len(names)
+
+
+def test_python_dash_m_runs_the_same_cli():
+    done = subprocess.run(
+        [sys.executable, "-m", "modelcollapse", "verify", "--quick", "--claim", CLAIM],
+        capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert CLAIM in done.stdout
