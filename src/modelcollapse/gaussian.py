@@ -516,7 +516,8 @@ def simulate(
     for i, m in enumerate(sizes.tolist()):
         step(gen, m, m - 1.0 if fit == "unbiased" else float(m), means[i], variances[i],
              means[i + 1], variances[i + 1], work)
-    mu_arr, s2_arr = np.ascontiguousarray(means.T), np.ascontiguousarray(variances.T)
+    # Generation-major buffers, returned as (replicates, n + 1) views: no copy.
+    mu_arr, s2_arr = means.T, variances.T
     mu_arr.flags.writeable = False
     s2_arr.flags.writeable = False
     return GaussianChain(mu_arr, s2_arr, sizes, fit, method, seed_entropy(gen))
