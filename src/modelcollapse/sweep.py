@@ -453,7 +453,7 @@ def dask_executor(scheduler=None, workers=None, *, processes=True):
     if scheduler is not None:
         return DaskExecutor(Client(scheduler))
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
-                           dashboard_address=None)
+                           dashboard_address="127.0.0.1:0")
     try:
         return DaskExecutor(Client(cluster), cluster)
     except BaseException:
