@@ -6,7 +6,9 @@ Every check here is exact (bitwise equality), so none has a false-alarm rate.
 from __future__ import annotations
 
 import io
+import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -270,3 +272,10 @@ def test_dask_worker_processes_reproduce_serial_bitwise(serial):
     pytest.importorskip("dask.distributed")
     with dask_executor(workers=2) as ex:
         assert_bitwise_equal(run(10, ex), serial)
+
+
+def test_importing_sweep_imports_neither_dask_nor_tqdm():
+    code = "import sys, modelcollapse.sweep; print(sorted({'dask', 'tqdm'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"PYTHONPATH": str(Path(__file__).parents[1] / "src")})
+    assert out.stdout.strip() == "[]"

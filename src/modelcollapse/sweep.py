@@ -37,6 +37,7 @@ from ._validate import check_int, check_records
 
 __all__ = [
     "BLOCK",
+    "DaskExecutor",
     "SweepResult",
     "block_stream",
     "dask_executor",
