@@ -268,7 +268,9 @@ def test_dask_executor_names_the_extra_when_dask_is_missing(monkeypatch):
         dask_executor(workers=1)
 
 
+@pytest.mark.slow
 def test_dask_worker_processes_reproduce_serial_bitwise(serial):
+    """Real worker processes (cloudpickle, tcp on loopback); seconds to start, hence slow."""
     pytest.importorskip("dask.distributed")
     with dask_executor(workers=2) as ex:
         assert_bitwise_equal(run(10, ex), serial)
