@@ -199,8 +199,11 @@ def test_errors_in_func_propagate_from_workers(process_pool):
         ({"block": 0}, ValueError, "block must be an integer >= 1 .*got block=0"),
         ({"executor": "pool"}, TypeError, "executor must be None or a concurrent.futures"),
         ({"progress": "yes"}, TypeError, "progress must be True or False"),
-        ({"seed": -1}, ValueError, "non-negative"),
-        ({"seed": "0"}, TypeError, "rng must be None, an int"),
+        ({"seed": -1}, ValueError, "seed must be an integer >= 0, got seed=-1"),
+        ({"seed": "0"}, TypeError, "seed must be None, an int, .* got seed='0'"),
+        ({"seed": True}, TypeError, "seed must be None, an int, .* got seed=True"),
+        ({"seed": np.random.Generator(np.random.RandomState(1)._bit_generator)}, TypeError,
+         "seed must be a Generator backed by a numpy.random.SeedSequence"),
     ],
 )
 def test_bad_arguments_are_named_with_their_value_and_rule(kwargs, error, match):

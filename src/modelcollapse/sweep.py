@@ -32,7 +32,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._rng import as_generator
 from ._validate import check_int, check_records
 
 __all__ = [
@@ -102,14 +101,24 @@ def product_grid(**axes):
 
 
 def _root_sequence(seed):
-    """The root SeedSequence of a sweep (a Generator contributes a fresh child)."""
-    generator = as_generator(seed)
-    root = generator.bit_generator.seed_seq
-    if not isinstance(root, np.random.SeedSequence):
-        raise TypeError(f"seed must be backed by a numpy.random.SeedSequence, got seed={seed!r}")
+    """The root SeedSequence of a sweep (a Generator contributes a fresh spawned child)."""
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
     if isinstance(seed, np.random.Generator):
-        root = root.spawn(1)[0]
-    return root
+        parent = seed.bit_generator.seed_seq
+        if not isinstance(parent, np.random.SeedSequence):
+            raise TypeError(
+                f"seed must be a Generator backed by a numpy.random.SeedSequence, got seed={seed!r}"
+            )
+        return parent.spawn(1)[0]
+    if seed is None:
+        return np.random.SeedSequence()
+    if isinstance(seed, bool | np.bool_) or not isinstance(seed, int | np.integer):
+        raise TypeError(
+            "seed must be None, an int, a numpy.random.SeedSequence or a "
+            f"numpy.random.Generator, got seed={seed!r}"
+        )
+    return np.random.SeedSequence(check_int("seed", seed, minimum=0))
 
 
 def block_stream(root, point, block):
