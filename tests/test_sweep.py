@@ -230,19 +230,20 @@ def test_output_breaking_the_contract_is_rejected(func, match):
         sweep(func, [{"n": 1}], replicates=25, block=10, chunk=20)
 
 
-def test_progress_bar_only_on_a_terminal(monkeypatch):
+def test_progress_bar_only_on_a_terminal(monkeypatch, process_pool):
     class Terminal(io.StringIO):
         def isatty(self):
             return True
 
-    pipe, terminal = io.StringIO(), Terminal()
-    monkeypatch.setattr(sys, "stderr", pipe)
-    sweep(first_word, GRID, replicates=5, progress=True)
-    monkeypatch.setattr(sys, "stderr", terminal)
-    sweep(first_word, GRID, replicates=5, progress=False)
-    assert terminal.getvalue() == "" and pipe.getvalue() == ""
-    sweep(first_word, GRID, replicates=5, progress=True)
-    assert "20/20" in terminal.getvalue()
+    for executor in (None, process_pool):
+        pipe, terminal = io.StringIO(), Terminal()
+        monkeypatch.setattr(sys, "stderr", pipe)
+        sweep(first_word, GRID, replicates=5, progress=True, executor=executor)
+        monkeypatch.setattr(sys, "stderr", terminal)
+        sweep(first_word, GRID, replicates=5, progress=False, executor=executor)
+        assert terminal.getvalue() == "" and pipe.getvalue() == ""
+        sweep(first_word, GRID, replicates=5, progress=True, executor=executor)
+        assert "20/20" in terminal.getvalue()
 
 
 def test_local_executor_rejects_bad_worker_counts():
