@@ -8,6 +8,7 @@ got M=1``.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -17,6 +18,7 @@ __all__ = [
     "check_int_array",
     "check_positive",
     "check_real",
+    "check_records",
 ]
 
 
@@ -88,3 +90,19 @@ def check_choice(name, value, options):
         listed = ", ".join(repr(o) for o in options)
         raise ValueError(f"{name} must be one of {listed}, got {name}={value!r}")
     return value
+
+
+def check_records(name, value):
+    """Return ``value`` (a non-empty list or tuple of dicts) as a tuple."""
+    if isinstance(value, Mapping) or not isinstance(value, list | tuple):
+        raise TypeError(
+            f"{name} must be a non-empty list or tuple of dicts, got {name}={_shown(value)}"
+        )
+    if not value:
+        raise ValueError(f"{name} must be a non-empty list or tuple of dicts, got {name}={value!r}")
+    for i, item in enumerate(value):
+        if not isinstance(item, Mapping):
+            raise TypeError(
+                f"{name} must be a non-empty list or tuple of dicts, got {name}[{i}]={item!r}"
+            )
+    return tuple(value)
