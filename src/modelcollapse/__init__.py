@@ -7,8 +7,9 @@ with calibrated statistics (``modelcollapse verify``).
 
 from __future__ import annotations
 
-from . import gaussian, schedule
+from . import gaussian, multivariate, schedule, wasserstein
 from .gaussian import GaussianChain
+from .multivariate import MultivariateChain
 from .schedule import Constant, Explicit, Geometric, Linear, Power, Schedule
 
 __version__ = "0.1.0"
@@ -19,9 +20,12 @@ __all__ = [
     "GaussianChain",
     "Geometric",
     "Linear",
+    "MultivariateChain",
     "Power",
     "Schedule",
     "__version__",
     "gaussian",
+    "multivariate",
     "schedule",
+    "wasserstein",
 ]
