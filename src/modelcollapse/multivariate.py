@@ -607,7 +607,7 @@ def _standard_normal_fits(gen, rows, m, d, chunk):
 
 @dataclass(frozen=True)
 class W2Growth:
-    """Closed forms and simulation of :math:`E[W_2^2]` along one schedule.
+    r"""Closed forms and simulation of :math:`E[W_2^2]` along one schedule.
 
     Attributes
     ----------
@@ -615,13 +615,17 @@ class W2Growth:
     n : ndarray of int
         Generations reported.
     harmonic_sum : ndarray
-        :math:`\\sum_{i<n}1/M_i`.
+        :math:`\sum_{i<n}1/M_i`.
     lower, upper : ndarray
         :func:`w2_squared_lower_bound`, :func:`w2_squared_upper_bound`.
     simulated, std_error : ndarray
         Monte Carlo mean of :math:`W_2^2` and its standard error.
+    sigma2_cv : ndarray
+        :math:`\sqrt{\mathrm{Var}(\sigma_n^2)}/E[\sigma_n^2]` of a 1-D projection,
+        :math:`(\prod_{i<n}(1 + 2/(M_i - 1)) - 1)^{1/2}`: when it is large, the
+        mean is carried by rare chains and ``std_error`` understates the error.
     bounded : bool or None
-        The schedule's verdict: whether :math:`\\sum_i 1/M_i` converges.
+        The schedule's verdict: whether :math:`\sum_i 1/M_i` converges.
     """
 
     schedule: object
@@ -631,6 +635,7 @@ class W2Growth:
     upper: np.ndarray
     simulated: np.ndarray
     std_error: np.ndarray
+    sigma2_cv: np.ndarray
     bounded: bool | None
 
 
@@ -665,5 +670,6 @@ def w2_growth(M, n, cov, *, replicates=200, rng=None):
         upper=np.asarray(w2_squared_upper_bound(n, schedule, cov)),
         simulated=w2.mean(axis=0),
         std_error=w2.std(axis=0, ddof=1) / np.sqrt(replicates),
+        sigma2_cv=np.sqrt(gaussian.sigma2_variance(n, schedule)),
         bounded=schedule.bounded,
     )
