@@ -161,9 +161,10 @@ def _weights(name, value, size):
 
 def _sorted_cumulative(x, w):
     """Sorted values, right-end cumulative weights and the total (exact for uniform weights)."""
-    order = np.argsort(x, kind="stable")
     if w is None:
-        return x[order], np.arange(1, x.size + 1, dtype=np.float64), float(x.size)
+        return np.sort(x), np.arange(1, x.size + 1, dtype=np.float64), float(x.size)
+    # The order among tied values does not change the quantile function.
+    order = np.argsort(x)
     cum = np.cumsum(w[order])
     cum[-1] = 1.0
     return x[order], cum, 1.0
@@ -178,7 +179,8 @@ def _quantile_w2_squared(x, wx, y, wy):
         cx, cy, total = cx * y.size, cy * x.size, float(x.size * y.size)
     else:
         cx, cy, total = cx / tx, cy / ty, 1.0
-    t = np.union1d(cx, cy)
+    t = np.sort(np.concatenate((cx, cy)), kind="stable")  # merges the two sorted runs
+    t = t[np.concatenate((t[:-1] < t[1:], [True]))]
     lengths = np.diff(t, prepend=0.0) / total
     i = np.minimum(np.searchsorted(cx, t, side="left"), xs.size - 1)
     j = np.minimum(np.searchsorted(cy, t, side="left"), ys.size - 1)
