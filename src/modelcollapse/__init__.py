@@ -7,8 +7,9 @@ with calibrated statistics (``modelcollapse verify``).
 
 from __future__ import annotations
 
-from . import gaussian, schedule, sweep
+from . import gaussian, multivariate, schedule, sweep, wasserstein
 from .gaussian import GaussianChain
+from .multivariate import MultivariateChain
 from .schedule import Constant, Explicit, Geometric, Linear, Power, Schedule
 
 __version__ = "0.1.0"
@@ -19,10 +20,13 @@ __all__ = [
     "GaussianChain",
     "Geometric",
     "Linear",
+    "MultivariateChain",
     "Power",
     "Schedule",
     "__version__",
     "gaussian",
+    "multivariate",
     "schedule",
     "sweep",
+    "wasserstein",
 ]

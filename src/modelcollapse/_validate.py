@@ -13,7 +13,9 @@ from collections.abc import Mapping
 import numpy as np
 
 __all__ = [
+    "COV_RTOL",
     "check_choice",
+    "check_covariance",
     "check_int",
     "check_int_array",
     "check_positive",
@@ -106,3 +108,40 @@ def check_records(name, value):
                 f"{name} must be a non-empty list or tuple of dicts, got {name}[{i}]={item!r}"
             )
     return tuple(value)
+
+
+# Relative tolerance of the symmetry and positive-semidefiniteness checks of a
+# covariance: far above the rounding of a computed covariance (~ d eps).
+COV_RTOL = 1e-10
+
+
+def check_covariance(name, value, *, min_ndim=2):
+    """Return ``value`` as a symmetrised float64 stack of PSD matrices ``(..., d, d)``.
+
+    Also returns the eigen-decomposition ``(w, v)`` of the symmetrised matrices
+    with eigenvalues clipped at 0, so callers never take the square root of a
+    rounding-negative eigenvalue. Symmetry and positive semi-definiteness are
+    checked to :data:`COV_RTOL` relative to the largest entry / eigenvalue.
+    """
+    arr = check_real(name, value)
+    if arr.ndim < min_ndim or arr.shape[-1] != arr.shape[-2] or arr.shape[-1] == 0:
+        raise ValueError(
+            f"{name} must be a square matrix or a stack of them, shape (..., d, d), "
+            f"got {name} of shape {arr.shape}"
+        )
+    scale = np.max(np.abs(arr), axis=(-2, -1), keepdims=True)
+    asym = np.abs(arr - np.swapaxes(arr, -1, -2))
+    if np.any(asym > COV_RTOL * scale):
+        raise ValueError(
+            f"{name} must be symmetric (to {COV_RTOL:g} relative), got {name}={_shown(arr)} "
+            f"with |{name} - {name}.T| up to {float(asym.max())!r}"
+        )
+    sym = 0.5 * (arr + np.swapaxes(arr, -1, -2))
+    w, v = np.linalg.eigh(sym)
+    top = np.maximum(w[..., -1:], 0.0)
+    if np.any(w < -COV_RTOL * top) or np.any((top == 0) & (w < 0)):
+        raise ValueError(
+            f"{name} must be positive semi-definite, got {name}={_shown(arr)} "
+            f"with smallest eigenvalue {float(w.min())!r}"
+        )
+    return sym, np.maximum(w, 0.0), v

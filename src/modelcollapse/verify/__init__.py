@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from ._core import Claim, ClaimResult, Report, check_claim, mean_test, run_claims
 from .gaussian import gaussian_claims
+from .multivariate import multivariate_claims
 
 __all__ = ["Claim", "ClaimResult", "Report", "check_claim", "mean_test", "registry", "run"]
 
@@ -26,6 +27,8 @@ def registry():
     return [
         *gaussian_claims("sufficient"),
         *gaussian_claims("samples"),
+        *multivariate_claims("wishart"),
+        *multivariate_claims("samples"),
     ]
 
 
