@@ -15,24 +15,76 @@ False
 
 from __future__ import annotations
 
-from ._core import Claim, ClaimResult, Report, check_claim, mean_test, run_claims
+import functools
+
+from ._core import (
+    Calibration,
+    Claim,
+    ClaimResult,
+    Report,
+    calibrate,
+    check_claim,
+    mean_test,
+    run_claims,
+)
 from .gaussian import gaussian_claims
 from .multivariate import multivariate_claims
 
-__all__ = ["Claim", "ClaimResult", "Report", "check_claim", "mean_test", "registry", "run"]
+__all__ = [
+    "Calibration",
+    "Claim",
+    "ClaimResult",
+    "Report",
+    "calibrate",
+    "calibration",
+    "check_claim",
+    "mean_test",
+    "registered",
+    "registry",
+    "run",
+]
 
 
-def registry():
-    """Every registered claim, in report order (names are unique)."""
-    return [
+@functools.cache
+def _registry():
+    claims = (
         *gaussian_claims("sufficient"),
         *gaussian_claims("samples"),
         *multivariate_claims("wishart"),
         *multivariate_claims("samples"),
-    ]
+    )
+    names = [c.name for c in claims]
+    if len(set(names)) != len(names):
+        raise RuntimeError(f"claim names must be unique, got {sorted(names)}")
+    return claims
 
 
-def run(claims=None, *, alpha=0.01, seed=0, replicates=None, quick=False):
+def registry():
+    """Every registered claim, in report order (names are unique)."""
+    return list(_registry())
+
+
+def registered(name):
+    """The registered claim called ``name``."""
+    for claim in _registry():
+        if claim.name == name:
+            return claim
+    raise ValueError(f"claims must name registered claims, got unknown claim {name!r}")
+
+
+def is_registered(claim):
+    """Whether ``claim`` is the registered claim of its name (workers can look it up)."""
+    return any(c is claim for c in _registry())
+
+
+def _chosen(claims):
+    if claims is None:
+        return registry()
+    return [c if isinstance(c, Claim) else registered(c) for c in claims]
+
+
+def run(claims=None, *, alpha=0.01, seed=0, replicates=None, quick=False, executor=None,
+        progress=False):
     """Check ``claims`` (names or :class:`Claim` objects; default all) and return a :class:`Report`.
 
     Parameters
@@ -42,22 +94,23 @@ def run(claims=None, *, alpha=0.01, seed=0, replicates=None, quick=False):
     alpha : float, optional
         Family-wise false-alarm rate (Holm).
     seed : int, optional
-        Seed; each claim draws from its own stream keyed by its name.
+        Seed; each claim draws from its own streams keyed by its name.
     replicates : int, optional
         Override every claim's replicate count.
     quick : bool, optional
         A tenth of each claim's replicates (less power, a few seconds).
+    executor : concurrent.futures.Executor, optional
+        Where the replicate blocks run (see :mod:`modelcollapse.sweep`); the
+        numbers are the same on every executor.
+    progress : bool, optional
+        A progress bar on stderr when stderr is a terminal.
     """
-    known = {c.name: c for c in registry()}
-    if claims is None:
-        chosen = list(known.values())
-    else:
-        chosen = []
-        for c in claims:
-            if isinstance(c, Claim):
-                chosen.append(c)
-            elif c in known:
-                chosen.append(known[c])
-            else:
-                raise ValueError(f"claims must name registered claims, got unknown claim {c!r}")
-    return run_claims(chosen, alpha=alpha, seed=seed, replicates=replicates, quick=quick)
+    return run_claims(_chosen(claims), alpha=alpha, seed=seed, replicates=replicates,
+                      quick=quick, executor=executor, progress=progress)
+
+
+def calibration(claims=None, runs=100, *, alpha=0.01, seed=0, replicates=None, quick=False,
+                executor=None, progress=False):
+    """Observed false-alarm rate of the family over ``runs`` seeds (see :func:`calibrate`)."""
+    return calibrate(_chosen(claims), runs, alpha=alpha, seed=seed, replicates=replicates,
+                     quick=quick, executor=executor, progress=progress)

@@ -49,7 +49,35 @@ def gaussian_claims(method="sufficient", *, mu=0.3, sigma=1.5):
         return chain.sigma2[:, -1]
 
     slip = "1/(M_i - 1) for 1/M_i"
+    growth_n, growth_m = 10, 10
+
+    def growth_observations(replicates, rng):
+        # Replicate r reports generation n = r mod (N + 1) through
+        # E[(X^n_j - mu)^2 | model n] = (mu_n - mu)^2 + sigma_n^2 (Rao-Blackwell:
+        # same mean Var(X^n_j), lighter tails than one draw), so the OLS slope
+        # of these pairs estimates d Var(X^n_j) / dn.
+        chain = g.simulate(growth_n, growth_m, mu=mu, sigma=sigma, replicates=replicates,
+                           method=method, rng=rng)
+        gen = np.arange(replicates) % (growth_n + 1)
+        rows = np.arange(replicates)
+        y = (chain.mu[rows, gen] - mu) ** 2 + chain.sigma2[rows, gen]
+        return gen.astype(np.float64), y
+
+    growth = Claim(
+        name=f"gaussian.variance_growth_slope{suffix}",
+        statement="Var(X^n_j) grows linearly in n with slope sigma^2/M (constant M)",
+        reference=_SECTION,
+        closed_form=lambda: sigma**2 / growth_m,
+        observations=growth_observations,
+        mutant=lambda: sigma**2 / (growth_m - 1),
+        mutant_label=slip,
+        parameters={"n": f"0..{growth_n}", "M": growth_m, "mu": mu, "sigma": sigma,
+                    "method": method, "fit": "unbiased"},
+        replicates=400_000,
+        test="slope",
+    )
     return [
+        growth,
         claim(
             "mean_squared_error",
             "E[(mu_n - mu)^2] = sigma^2 sum_{i<n} 1/M_i",
