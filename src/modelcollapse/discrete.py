@@ -233,12 +233,11 @@ def loss_probability(n, M, p):
     n = check_int_array("n", n, minimum=0)
     p = _check_probability("p", p)
     n, p = np.broadcast_arrays(n, p)
+    schedule, sizes = _exact_schedule(M, int(n.max()) if n.size else 0)
     out = np.where(p == 0, 1.0, 0.0)
     positive = n > 0
     if not np.any(positive):
         return _scalar(out)
-    n_max = int(n.max())
-    schedule, sizes = _exact_schedule(M, n_max)
     n_values, n_index = np.unique(n[positive], return_inverse=True)
     h = _absorbed_by(n_values.tolist(), schedule, sizes)
     q_values, q_index = np.unique(p[positive], return_inverse=True)
