@@ -210,10 +210,11 @@ def test_simulate_shapes_start_at_p0_and_fit_counts():
     assert chain.n == 12 and chain.replicates == 9 and not chain.p.flags.writeable
 
 
+@pytest.mark.parametrize("method", ["counts", "labels"])
 @pytest.mark.parametrize("p0", [[0.3, 0.7], [0.2, 0.3, 0.5], [1.0]])
-def test_keep_last_is_the_last_generation_of_the_same_stream(p0):
-    full = d.simulate(8, 6, p0, replicates=5, rng=11)
-    last = d.simulate(8, 6, p0, replicates=5, rng=11, keep="last")
+def test_keep_last_is_the_last_generation_of_the_same_stream(p0, method):
+    full = d.simulate(8, 6, p0, replicates=5, rng=11, method=method)
+    last = d.simulate(8, 6, p0, replicates=5, rng=11, keep="last", method=method)
     np.testing.assert_array_equal(last.p[:, 0], full.last)
     assert last.generations.tolist() == [8]
 
@@ -232,19 +233,29 @@ def test_claim_holds_and_its_mutant_is_rejected(claim):
     assert result.mutant_rejected, f"{claim.mutant_label} not rejected: z = {result.mutant_z:.2f}"
 
 
-def test_fitted_probabilities_are_a_martingale_under_a_schedule():
-    """E[p_{n,k}] = p0_k for every k (ALPHA each, Bonferroni not needed: 3 fixed-seed checks)."""
+def test_auto_method_draws_labels_when_samples_are_fewer_than_categories():
+    assert d.simulate(2, 50, d.zipf_p0(100)).method == "labels"
+    assert d.simulate(2, 500, d.zipf_p0(100)).method == "counts"
+    assert d.simulate(2, 1, [0.5, 0.5]).method == "counts"
+
+
+@pytest.mark.parametrize("method", ["counts", "labels"])
+def test_fitted_probabilities_are_a_martingale_under_a_schedule(method):
+    """E[p_{n,k}] = p0_k for every k, by either sampler (ALPHA per check, fixed seed)."""
     p0 = np.array([0.1, 0.3, 0.6])
-    last = d.simulate(6, [3, 9, 4, 17, 2, 8], p0, replicates=20_000, rng=7, keep="last").last
+    sizes = [3, 9, 4, 17, 2, 8]
+    last = d.simulate(6, sizes, p0, replicates=20_000, rng=7, keep="last", method=method).last
     for k in range(3):
         assert not rejects(last[:, k], p0[k])
     assert rejects(last[:, 0], p0[0] * 0.9)
 
 
-def test_loss_under_a_growing_schedule_matches_simulation():
+@pytest.mark.parametrize("method", ["counts", "labels"])
+def test_loss_under_a_growing_schedule_matches_simulation(method):
     """P(p_{n,k} = 0) for M_i = 4 (i + 1), at ALPHA; the constant-M_0 answer is rejected."""
-    p0 = np.array([0.15, 0.85])
-    lost = d.simulate(6, Linear(4), p0, replicates=20_000, rng=8, keep="last").last[:, 0] == 0
+    p0 = np.array([0.15, 0.25, 0.6])
+    chain = d.simulate(6, Linear(4), p0, replicates=20_000, rng=8, keep="last", method=method)
+    lost = chain.last[:, 0] == 0
     assert not rejects(lost, d.loss_probability(6, Linear(4), p0[0]))
     assert rejects(lost, d.loss_probability(6, 4, p0[0]))
 
@@ -317,6 +328,8 @@ def test_other_bad_arguments_name_themselves():
         d.simulate(1, 5, [[0.5, 0.5]])
     with pytest.raises(ValueError, match=r"keep must be one of 'all', 'last', got keep='first'"):
         d.simulate(1, 5, [0.5, 0.5], keep="first")
+    with pytest.raises(ValueError, match=r"method must be one of 'auto', 'counts', 'labels'"):
+        d.simulate(1, 5, [0.5, 0.5], method="choice")
     with pytest.raises(ValueError, match=r"chain must have replicates >= 2"):
         d.diversity(d.simulate(1, 5, [0.5, 0.5]))
     with pytest.raises(TypeError, match=r"chain must be a DiscreteChain"):

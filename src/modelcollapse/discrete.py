@@ -57,6 +57,7 @@ __all__ = [
 MAX_EXACT_M = 4096
 
 KEEPS = ("all", "last")
+METHODS = ("auto", "counts", "labels")
 _WHY_M = " (a categorical fit needs M_i >= 1 draws)"
 _WHY_EXACT = f" for the exact two-type chain (dense (M+1)^2 matrices; MAX_EXACT_M={MAX_EXACT_M})"
 _SUM_TOL = 1e-9
@@ -548,6 +549,8 @@ class DiscreteChain:
         The truth.
     M : ndarray, shape (n,)
         The sample sizes ``M_0..M_{n-1}`` used.
+    method : str
+        How the draws were made (``"counts"`` or ``"labels"``).
     seed_entropy : int or None
         Entropy of the seed sequence that drove the simulation (provenance).
     """
@@ -556,6 +559,7 @@ class DiscreteChain:
     generations: np.ndarray
     p0: np.ndarray
     M: np.ndarray
+    method: str
     seed_entropy: int | None
 
     @property
@@ -677,7 +681,46 @@ def diversity(chain, *, threshold=None):
     )
 
 
-def simulate(n, M, p0, *, replicates=1, rng=None, keep="all"):
+def _count_steps(gen, sizes, draw, replicates):
+    """Per generation, the fitted p of every replicate from its multinomial (binomial) counts."""
+    K = draw.size
+    current = np.broadcast_to(draw, (replicates, K)).copy()
+    for m in sizes.tolist():
+        if K == 2:
+            first = gen.binomial(m, current[:, 0])
+            current[:, 0] = first / m
+            current[:, 1] = (m - first) / m
+        else:
+            current = gen.multinomial(m, current) / m
+        yield lambda current=current: current
+
+
+def _label_steps(gen, sizes, draw, replicates):
+    """Per generation, a function giving the fitted p, from the drawn labels themselves.
+
+    Generation 0 draws ``M_0`` labels per replicate from ``p0``; generation
+    ``i`` draws each of its ``M_i`` labels as a uniformly chosen label of
+    generation ``i - 1`` (sampling from the empirical distribution), in
+    integer arithmetic: O(replicates x M_i) per generation, whatever ``K``.
+    """
+    K = draw.size
+    offsets = np.arange(replicates)[:, None] * K
+    labels = None
+    for m in sizes.tolist():
+        if labels is None:
+            labels = gen.choice(K, size=(replicates, m), p=draw)
+        else:
+            parents = gen.integers(0, labels.shape[1], size=(replicates, m))
+            labels = np.take_along_axis(labels, parents, axis=1)
+
+        def fitted(labels=labels, m=m):
+            counts = np.bincount((labels + offsets).ravel(), minlength=replicates * K)
+            return counts.reshape(replicates, K) / m
+
+        yield fitted
+
+
+def simulate(n, M, p0, *, replicates=1, rng=None, keep="all", method="auto"):
     r"""Simulate ``replicates`` independent chains of ``n`` categorical refits.
 
     Parameters
@@ -694,6 +737,17 @@ def simulate(n, M, p0, *, replicates=1, rng=None, keep="all"):
         Source of randomness; the same seed gives the same numbers.
     keep : {"all", "last"}, optional
         Keep every generation, or only generation ``n`` (for large runs).
+    method : {"auto", "counts", "labels"}, optional
+        ``"counts"`` draws :math:`c_i \sim \mathrm{Multinomial}(M_i, p_i)`
+        row-wise for all replicates at once (``Binomial`` for ``K = 2``):
+        O(replicates x K) per generation. ``"labels"`` draws the ``M_i``
+        labels themselves, generation 0 from ``p0`` and later generations by
+        picking uniformly among the previous generation's labels (the
+        Wright-Fisher parent picture): O(replicates x M_i), independent of
+        ``K``. Both are exact in law; ``"auto"`` takes ``"labels"`` when
+        ``K > 2`` and every ``M_i <= K``, else ``"counts"``. The method is
+        a deterministic function of the arguments, so a seed still fixes the
+        numbers.
 
     Returns
     -------
@@ -703,10 +757,8 @@ def simulate(n, M, p0, *, replicates=1, rng=None, keep="all"):
 
     Notes
     -----
-    Each generation draws the counts of all replicates at once,
-    :math:`c_i \sim \mathrm{Multinomial}(M_i, p_i)` row-wise (``Binomial`` for
-    ``K = 2``), and sets :math:`p_{i+1} = c_i/M_i`: exact in law, with no loop
-    over samples or replicates.
+    Model :math:`i + 1` is :math:`p_{i+1} = c_i/M_i`. No Python loop runs
+    over samples or replicates, only over generations.
 
     Examples
     --------
@@ -723,26 +775,21 @@ def simulate(n, M, p0, *, replicates=1, rng=None, keep="all"):
         raise ValueError(f"p0 must be one probability vector (shape (K,)), got shape {p0.shape}")
     replicates = check_int("replicates", replicates, minimum=1)
     check_choice("keep", keep, KEEPS)
+    check_choice("method", method, METHODS)
     gen = as_generator(rng)
 
     K = p0.size
-    kept = n + 1 if keep == "all" else 1
-    out = np.empty((replicates, kept, K))
-    # renormalised for the draws only: numpy's multinomial allows a 1e-12 excess
-    current = np.broadcast_to(p0 / p0.sum(), (replicates, K)).copy()
-    if keep == "all":
-        out[:, 0] = p0
-    for i, m in enumerate(sizes.tolist()):
-        if K == 2:
-            first = gen.binomial(m, current[:, 0])
-            current[:, 0] = first / m
-            current[:, 1] = (m - first) / m
-        else:
-            current = gen.multinomial(m, current) / m
+    if method == "auto":
+        method = "labels" if K > 2 and (sizes.size == 0 or sizes.max() <= K) else "counts"
+    steps = _label_steps if method == "labels" else _count_steps
+    out = np.empty((replicates, n + 1 if keep == "all" else 1, K))
+    out[:, 0] = p0
+    # the draws see p0 renormalised: numpy's samplers tolerate only a ~1e-12 excess
+    for i, fitted in enumerate(steps(gen, sizes, p0 / p0.sum(), replicates), start=1):
         if keep == "all":
-            out[:, i + 1] = current
-    if keep == "last":
-        out[:, 0] = current
+            out[:, i] = fitted()
+        elif i == n:
+            out[:, 0] = fitted()
     out.flags.writeable = False
     generations = np.arange(n + 1) if keep == "all" else np.array([n])
-    return DiscreteChain(out, generations, p0, sizes, seed_entropy(gen))
+    return DiscreteChain(out, generations, p0, sizes, method, seed_entropy(gen))
