@@ -85,7 +85,9 @@ def main(argv=None):
                 args.repeat,
             )
             method = discrete.simulate(1, M, p0).method
-            book = best_of(lambda p0=p0, M=M: notebook_loop(n, M, p0, R, np.random.default_rng(0)), 1)
+            book = best_of(
+                lambda p0=p0, M=M: notebook_loop(n, M, p0, R, np.random.default_rng(0)), 1
+            )
             loop = best_of(
                 lambda p0=p0, M=M: multinomial_loop(n, M, p0, R, np.random.default_rng(0)), 1
             )

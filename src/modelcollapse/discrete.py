@@ -344,11 +344,16 @@ def fixation_probability(p0):
 
     Notes
     -----
-    :math:`p_{n,k}` is a bounded martingale, so it converges almost surely to
-    its absorbing value :math:`\mathbb{1}[\text{fixed in } k]`, and by optional
-    stopping :math:`\Pr(\text{fixed in } k) = E[p_{\infty,k}] = p_{0,k}`, for
-    any schedule (Shumailov et al. 2023: the chain "lands on each state with
-    its original probability"). :func:`loss_probability` at ``1 - p`` gives the
+    :math:`p_{n,k}` is a bounded martingale, so it converges almost surely and
+    in :math:`L^1` to some :math:`p_{\infty,k}` with :math:`E[p_{\infty,k}] = p_{0,k}`.
+    When :math:`\sum_i 1/M_i = \infty` (any bounded schedule) the expected
+    heterozygosity tends to 0, so the limit is a point mass:
+    :math:`p_{\infty,k} = \mathbb{1}[\text{fixed in } k]` and
+    :math:`\Pr(\text{fixed in } k) = p_{0,k}` (Shumailov et al. 2023: the chain
+    "lands on each state with its original probability"). With
+    :math:`\sum_i 1/M_i < \infty` (e.g. geometric growth) the chain keeps
+    heterozygosity :math:`H_0\prod_i(1 - 1/M_i) > 0` in expectation and need
+    not collapse. :func:`loss_probability` at ``1 - p`` gives the
     finite-``n`` version, :math:`\Pr(p_{n,k} = 1)`.
 
     Examples
