@@ -183,6 +183,17 @@ def test_growing_schedule_equals_its_explicit_sizes():
     )
 
 
+def test_closed_forms_broadcast_over_n_and_a_batch_of_p0():
+    p0 = np.array([[0.5, 0.5], [0.2, 0.8]])
+    n = np.array([[0], [3]])
+    h = d.expected_heterozygosity(n, 5, p0)
+    np.testing.assert_allclose(h, [[0.5, 0.32], [0.5 * 0.8**3, 0.32 * 0.8**3]])
+    support = d.expected_support(n, 5, p0)
+    assert support.shape == (2, 2)
+    np.testing.assert_allclose(support[0], [2, 2])
+    np.testing.assert_allclose(support[1], 2 - d.loss_probability(3, 5, p0).sum(axis=-1))
+
+
 def test_one_draw_per_generation_collapses_at_once():
     assert d.expected_heterozygosity(1, 1, [0.5, 0.5]) == 0.0
     assert d.expected_support(1, 1, [0.25] * 4) == pytest.approx(1.0)
@@ -340,3 +351,5 @@ def test_other_bad_arguments_name_themselves():
         d.zipf_p0(3, -1.0)
     with pytest.raises(ValueError, match=r"n must be an integer >= 0"):
         d.loss_probability(-1, 5, 0.5)
+    with pytest.raises(ValueError, match=r"M must be >= 1, got M=0.5"):
+        d.kimura_absorption_time(0.5, 0.5)

@@ -120,6 +120,14 @@ def _exact_constant_M(M):
     return M
 
 
+def _check_diffusion_M(M):
+    """A real population size ``M >= 1`` (the diffusion formulas need no integer)."""
+    arr = check_real("M", M)
+    if not np.all(arr >= 1):
+        raise ValueError(f"M must be >= 1, got M={_shown(M)}")
+    return arr
+
+
 def _scalar(x):
     x = np.asarray(x, dtype=np.float64)
     return x[()] if x.ndim == 0 else x
@@ -479,9 +487,7 @@ def kimura_absorption_time(M, p):
     >>> round(float(kimura_absorption_time(100, 0.5)), 4)  # 200 ln 2
     138.6294
     """
-    M = check_real("M", M)
-    if not np.all(M >= 1):
-        raise ValueError(f"M must be >= 1, got M={_shown(M)}")
+    M = _check_diffusion_M(M)
     p = _check_probability("p", p)
     return _scalar(-2.0 * M * (special.xlogy(p, p) + special.xlog1py(1 - p, -p)))
 
@@ -497,9 +503,7 @@ def kimura_loss_time(M, p):
     >>> round(float(kimura_loss_time(100, 0.5)), 4)  # 200 ln 2
     138.6294
     """
-    M = check_real("M", M)
-    if not np.all(M >= 1):
-        raise ValueError(f"M must be >= 1, got M={_shown(M)}")
+    M = _check_diffusion_M(M)
     p = _check_probability("p", p, below_one=True)
     return _scalar(-2.0 * M * special.xlogy(p, p) / (1.0 - p))
 
