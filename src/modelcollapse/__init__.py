@@ -7,7 +7,8 @@ with calibrated statistics (``modelcollapse verify``).
 
 from __future__ import annotations
 
-from . import gaussian, multivariate, schedule, sweep, wasserstein
+from . import discrete, gaussian, multivariate, schedule, sweep, wasserstein
+from .discrete import DiscreteChain
 from .gaussian import GaussianChain
 from .multivariate import MultivariateChain
 from .schedule import Constant, Explicit, Geometric, Linear, Power, Schedule
@@ -16,6 +17,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Constant",
+    "DiscreteChain",
     "Explicit",
     "GaussianChain",
     "Geometric",
@@ -24,6 +26,7 @@ __all__ = [
     "Power",
     "Schedule",
     "__version__",
+    "discrete",
     "gaussian",
     "multivariate",
     "schedule",

@@ -27,6 +27,7 @@ from ._core import (
     mean_test,
     run_claims,
 )
+from .discrete import discrete_claims
 from .gaussian import gaussian_claims
 from .multivariate import multivariate_claims
 
@@ -52,6 +53,7 @@ def _registry():
         *gaussian_claims("samples"),
         *multivariate_claims("wishart"),
         *multivariate_claims("samples"),
+        *discrete_claims(),
     )
     names = [c.name for c in claims]
     if len(set(names)) != len(names):
