@@ -1,12 +1,12 @@
 """The ``modelcollapse`` command line (a thin layer over the Python API).
 
-Exit codes: 0 every claim holds (every derivation checks), 1 some claim is
-rejected (some derivation step fails), 2 usage error.
+Exit codes: 0 every claim holds, 1 some claim is rejected, 2 usage error.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 
@@ -29,11 +29,35 @@ def _parser():
     verify.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     verify.add_argument("--replicates", type=int, help="override every claim's replicate count")
     verify.add_argument("--quick", action="store_true", help="a tenth of the replicates")
+    verify.add_argument("--workers", type=int, metavar="N",
+                        help="run on N local workers (a dask LocalCluster if dask is installed, "
+                             "else a process pool); same numbers as serial")
+    verify.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run on a dask.distributed cluster, e.g. tcp://host:8786")
+    verify.add_argument("--report", metavar="DIR", help="write report.md and PNG figures to DIR")
     verify.add_argument("--json", action="store_true", help="print one JSON object")
-    derive = sub.add_parser("derive", help="check every sympy derivation and render it to Markdown")
-    derive.add_argument("--out", metavar="DIR",
-                        help="output directory (default: docs/derivations of the checkout)")
+    verify.add_argument("--calibrate", type=int, metavar="K",
+                        help="rerun the family under K independent seeds and report the "
+                             "observed false-alarm rate with a Wilson interval")
     return parser
+
+
+def _executor(args):
+    """The executor the flags ask for (a context manager), or a null context."""
+    from . import sweep
+
+    if args.scheduler and args.workers:
+        raise ValueError("give --scheduler or --workers, not both")
+    if args.scheduler:
+        return sweep.dask_executor(args.scheduler)
+    if args.workers:
+        if args.workers < 1:
+            raise ValueError(f"workers must be an integer >= 1, got workers={args.workers}")
+        try:
+            return sweep.dask_executor(workers=args.workers)
+        except ImportError:
+            return sweep.local_executor(args.workers)
+    return contextlib.nullcontext()
 
 
 def _verify(args):
@@ -41,32 +65,33 @@ def _verify(args):
 
     if args.list:
         for claim in verify.registry():
-            print(f"{claim.name:<38} {claim.statement}  [{claim.reference}]")
+            print(f"{claim.name:<40} {claim.statement}  [{claim.reference}]")
         return 0
+    settings = {"alpha": args.alpha, "seed": args.seed, "replicates": args.replicates,
+                "quick": args.quick, "progress": True}
     try:
-        report = verify.run(args.claim, alpha=args.alpha, seed=args.seed,
-                            replicates=args.replicates, quick=args.quick)
+        claims = verify.registry() if args.claim is None else [
+            verify.registered(name) for name in args.claim
+        ]
+        if args.calibrate is not None:
+            with _executor(args) as executor:
+                result = verify.calibration(claims, args.calibrate, executor=executor,
+                                            **settings)
+            print(json.dumps(result.__dict__ | {"rate": result.rate}) if args.json
+                  else result.summary())
+            return 0 if result.contains_alpha else 1
+        with _executor(args) as executor:
+            report = verify.run(claims, executor=executor, **settings)
     except (ValueError, TypeError) as err:
         print(f"modelcollapse verify: error: {err}", file=sys.stderr)
         return 2
     print(json.dumps(report.as_dict(), indent=2) if args.json else report.table())
+    if args.report:
+        from .verify.report import write_report
+
+        files = write_report(report, args.report, claims=claims)
+        print(f"report: {files[0]} and {len(files) - 1} figures", file=sys.stderr)
     return 1 if report.family_rejected else 0
-
-
-def _derive(args):
-    from .derivation import DerivationError, find_checkout, render_all
-
-    try:
-        root = find_checkout()
-        written = render_all(root, args.out)
-    except (FileNotFoundError, DerivationError) as err:
-        print(f"modelcollapse derive: error: {err}", file=sys.stderr)
-        return 2 if isinstance(err, FileNotFoundError) else 1
-    for path, seconds in written:
-        print(f"{path} ({seconds:.1f} s)")
-    print(f"{len(written)} derivation(s) checked and rendered "
-          f"in {sum(s for _, s in written):.1f} s")
-    return 0
 
 
 def main(argv=None):
@@ -74,6 +99,4 @@ def main(argv=None):
     args = _parser().parse_args(argv)
     if args.command == "verify":
         return _verify(args)
-    if args.command == "derive":
-        return _derive(args)
     raise AssertionError(f"unhandled command {args.command!r}")  # argparse enforces the choices

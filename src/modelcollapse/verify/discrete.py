@@ -32,7 +32,7 @@ def discrete_claims():
     """The categorical-recursion claims."""
 
     def claim(name, statement, closed_form, observe, mutant, mutant_label, *, n, M, p0,
-              replicates, keep="last", reference=_SECTION):
+              replicates, keep="last", reference=_SECTION, test="mean"):
         def observations(r, rng):
             return observe(d.simulate(n, M, p0, replicates=r, rng=rng, keep=keep))
 
@@ -46,6 +46,7 @@ def discrete_claims():
             mutant_label=mutant_label,
             parameters={"n": n, "M": M, "p0": [round(float(x), 6) for x in p0]},
             replicates=replicates,
+            test=test,
         )
 
     three = np.array([0.05, 0.35, 0.6])
@@ -69,7 +70,7 @@ def discrete_claims():
             lambda c: (c.last[:, 0] == 0).astype(np.float64),
             lambda: 1 - (1 - (1 - three[0]) ** 20) ** 10,
             "independent loss (1 - p0_k)^M per generation at the initial frequency",
-            n=10, M=20, p0=three, replicates=4_000,
+            n=10, M=20, p0=three, replicates=4_000, test="proportion",
         ),
         claim(
             "fixation_probability",
@@ -78,7 +79,7 @@ def discrete_claims():
             lambda c: (c.last[:, 2] == 1).astype(np.float64),
             lambda: three[2] ** 2 / np.sum(three**2),
             "fixation proportional to p0_k^2 (the rich get richer)",
-            n=200, M=10, p0=three, replicates=2_000,
+            n=200, M=10, p0=three, replicates=2_000, test="proportion",
         ),
         claim(
             "expected_support",
