@@ -22,7 +22,6 @@ from modelcollapse.derivation import (
 # ---------------------------------------------------------------------- symbols
 
 sigma = sp.Symbol("sigma", positive=True)
-mu = sp.Symbol("mu", real=True)
 n = sp.Symbol("n", integer=True, nonnegative=True)
 i = sp.Symbol("i", integer=True, nonnegative=True)
 M = sp.IndexedBase("M", positive=True, integer=True)
@@ -159,10 +158,9 @@ def _linear_variance_growth(d):
     d.cite("one fit", "(\\mu_{i+1},\\ \\sigma^2_{i+1})",
            "\\left(\\mu_i + \\sigma_i Z^{i+1}/\\sqrt{M_i},\\ \\sigma_i^2 S^{i+1}\\right)",
            assumption="A1", why="The fit of model $i+1$ given model $i$ (Cochran's theorem).")
-    ratio = {}
     for fit, divisor in FITS.items():
         divisor_k = divisor.subs(Mg, k + 1)
-        ratio[fit] = d.integral(
+        d.integral(
             f"mean of the variance ratio, {fit} fit", (x / divisor_k) * chi2_density(x, k),
             (x, 0, sp.oo), k / divisor_k, simplify=(sp.gammasimp, sp.simplify),
             name=f"E[S^{{i+1}}]\\big|_{{d = {sp.latex(divisor_k)}}}",
@@ -223,7 +221,6 @@ def _linear_variance_growth(d):
     d.result("sample_variance_mle", var_mle, name="\\mathrm{Var}(X^n_j)",
              why="Variance of a generation-$n$ draw, MLE fit: constant.",
              used_by="modelcollapse.gaussian.sample_variance(..., fit='mle')")
-    return ratio
 
 
 def _fitted_scale(d):

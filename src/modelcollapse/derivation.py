@@ -578,20 +578,23 @@ def evaluate(expr, values, *, dps=30):
 # ---------------------------------------------------------------------- pages
 
 
-def find_checkout(start=None):
+def find_checkout(start=None, *, fallback=True):
     """The checkout holding ``derivations/``: ``start`` (default cwd) or a parent of it.
 
-    Falls back to the checkout this package was imported from. Raises
-    ``FileNotFoundError`` naming where it looked.
+    With ``fallback`` it then tries the checkout this package was imported
+    from. Raises ``FileNotFoundError`` naming where it looked.
     """
-    start = Path.cwd() if start is None else Path(start)
-    candidates = [start.resolve(), *start.resolve().parents, Path(__file__).resolve().parents[2]]
+    start = (Path.cwd() if start is None else Path(start)).resolve()
+    candidates = [start, *start.parents]
+    if fallback:
+        candidates.append(Path(__file__).resolve().parents[2])
     for root in candidates:
         if (root / "derivations").is_dir() and (root / "pyproject.toml").is_file():
             return root
     raise FileNotFoundError(
-        f"no derivations/ directory next to a pyproject.toml in {start.resolve()} or its "
-        f"parents (nor in the package's checkout): run from a modelcollapse source checkout"
+        f"no derivations/ directory next to a pyproject.toml in {start} or its parents"
+        + (" (nor in the package's own checkout)" if fallback else "")
+        + ": run from a modelcollapse source checkout"
     )
 
 
