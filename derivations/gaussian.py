@@ -85,6 +85,15 @@ def besselk_as_besseli(expr):
     )
 
 
+def package_result(d, function, fit, expr, *, name, why):
+    """Record ``expr`` as the result implemented by ``modelcollapse.gaussian.<function>``."""
+    unbiased = fit == "unbiased"
+    return d.result(function + ("" if unbiased else "_mle"), expr, name=name,
+                    why=f"{why}, {fit} fit.",
+                    used_by=f"modelcollapse.gaussian.{function}"
+                            + ("" if unbiased else "(..., fit='mle')"))
+
+
 def induction(d, label, closed, recurrence, *, name, why):
     """Prove ``quantity_n = closed(n)`` from ``quantity_{n+1} = recurrence(quantity_n, n)``.
 
@@ -192,12 +201,10 @@ def _linear_variance_growth(d):
                   uses=("A2",))
     d.text("The paper writes this as $\\sigma^2(1 + \\sum_i 1/M_i) + O(2)$; for the unbiased "
            "fit there is no remainder: the growth is exactly linear in $\\sum_{i<n} 1/M_i$.")
-    d.result("mean_squared_error", mse, name="E[(\\mu_n - \\mu)^2]",
-             why="Mean-squared error of the fitted mean, unbiased fit.",
-             used_by="modelcollapse.gaussian.mean_squared_error")
-    d.result("sample_variance", var, name="\\mathrm{Var}(X^n_j)",
-             why="Variance of a generation-$n$ draw, unbiased fit.",
-             used_by="modelcollapse.gaussian.sample_variance")
+    package_result(d, "mean_squared_error", "unbiased", mse, name="E[(\\mu_n - \\mu)^2]",
+                   why="Mean-squared error of the fitted mean")
+    package_result(d, "sample_variance", "unbiased", var, name="\\mathrm{Var}(X^n_j)",
+                   why="Variance of a generation-$n$ draw")
 
     d.text("**Maximum-likelihood fit** (the authors' notebooks use `np.std`, $d_i = M_i$).")
     shrink = 1 - 1 / Mg
@@ -215,12 +222,10 @@ def _linear_variance_growth(d):
                       name="\\mathrm{Var}(X^n_j)",
                       why="A2 again: what the fitted variance loses the mean's walk gains.",
                       uses=("A2",))
-    d.result("mean_squared_error_mle", mse_mle, name="E[(\\mu_n - \\mu)^2]",
-             why="Mean-squared error of the fitted mean, MLE fit.",
-             used_by="modelcollapse.gaussian.mean_squared_error(..., fit='mle')")
-    d.result("sample_variance_mle", var_mle, name="\\mathrm{Var}(X^n_j)",
-             why="Variance of a generation-$n$ draw, MLE fit: constant.",
-             used_by="modelcollapse.gaussian.sample_variance(..., fit='mle')")
+    package_result(d, "mean_squared_error", "mle", mse_mle, name="E[(\\mu_n - \\mu)^2]",
+                   why="Mean-squared error of the fitted mean")
+    package_result(d, "sample_variance", "mle", var_mle, name="\\mathrm{Var}(X^n_j)",
+                   why="Variance of a generation-$n$ draw (constant)")
 
 
 def _fitted_scale(d):
@@ -237,10 +242,8 @@ def _fitted_scale(d):
             name=lambda m: f"E[\\sigma_{{{sp.latex(m)}}}^p]",
             why=f"$\\sigma_{{i+1}}^p = \\sigma_i^p (\\chi^2_{{M_i - 1}}/d_i)^{{p/2}}$ with an "
                 f"independent ratio (A1), $d_i = {sp.latex(at(divisor, i))}$.")
-        d.result(f"sigma_moment{'' if fit == 'unbiased' else '_mle'}", moment,
-                 name="E[\\sigma_n^p]", why=f"Moments of the fitted scale, {fit} fit.",
-                 used_by="modelcollapse.gaussian.sigma_moment"
-                         + ("" if fit == "unbiased" else "(..., fit='mle')"))
+        package_result(d, "sigma_moment", fit, moment, name="E[\\sigma_n^p]",
+                       why="Moments of the fitted scale")
     d.equal("the unbiased fit is a martingale", c_p.subs({p: 2, dof: k}), 1,
             name="c_2(k, k)", simplify=sp.gammasimp,
             why="So $E[\\sigma_n^2] = \\sigma^2$ for every $n$.")
@@ -266,11 +269,8 @@ def _fitted_scale(d):
                       name="\\mathrm{Var}(\\sigma_n^2) = E[\\sigma_n^4] - E[\\sigma_n^2]^2",
                       simplify=(canonical, split_products, sp.simplify),
                       why="A product of termwise products is the product of the products.")
-        d.result("sigma2_variance" + suffix, var,
-                 name="\\mathrm{Var}(\\sigma_n^2)",
-                 why=f"Variance of the fitted variance, {fit} fit.",
-                 used_by="modelcollapse.gaussian.sigma2_variance"
-                         + ("" if fit == "unbiased" else "(..., fit='mle')"))
+        package_result(d, "sigma2_variance", fit, var, name="\\mathrm{Var}(\\sigma_n^2)",
+                       why="Variance of the fitted variance")
 
     drift = d.integral("log drift", sp.log(x / dof) * chi2_density(x, k), (x, 0, sp.oo),
                        sp.polygamma(0, k / 2) + sp.log(2 / dof),
@@ -278,11 +278,8 @@ def _fitted_scale(d):
                        why="The expected change of $\\log\\sigma^2$ per generation, "
                            "$k = M_i - 1$.")
     for fit, divisor in FITS.items():
-        d.result(f"log_variance_drift{'' if fit == 'unbiased' else '_mle'}",
-                 drift.subs({k: Mg - 1, dof: divisor}), name="\\delta(M)",
-                 why=f"Log drift per generation, {fit} fit.",
-                 used_by="modelcollapse.gaussian.log_variance_drift"
-                         + ("" if fit == "unbiased" else "(..., fit='mle')"))
+        package_result(d, "log_variance_drift", fit, drift.subs({k: Mg - 1, dof: divisor}),
+                       name="\\delta(M)", why="Log drift per generation")
     w = sp.Symbol("w", positive=True)
     d.inequality("e^{2 pi t} > 1", sp.exp(2 * sp.pi * t), ">", 1, monotone_in=(t, 0),
                  name=None, why="For $t > 0$.")
@@ -391,25 +388,22 @@ def _wasserstein(d):
                                    positive=True)
     for fit, divisor in FITS.items():
         mse = d.results["mean_squared_error" + ("" if fit == "unbiased" else "_mle")]
-        second = sp.simplify(scale_moment(2, Mg, divisor))
+        second = sp.factor(gamma_shift(scale_moment(2, Mg, divisor)))
+        e2 = sigma**2 * (over(second, n - 1) if second != 1 else 1)
         first = scale_moment(1, Mg, divisor)
         exact = d.equal(
             f"exact E[W2^2], {fit}",
             (e_mse + e_s2 - 2 * sigma * e_s1 + sigma**2).subs(
-                {e_mse: mse, e_s2: sigma**2 * over(second, n - 1),
+                {e_mse: mse, e_s2: e2,
                  e_s1: sigma * over(first, n - 1)}),
-            mse + sigma**2 * (over(second, n - 1) + 1) - 2 * sigma**2 * over(first, n - 1),
+            mse + e2 + sigma**2 - 2 * sigma**2 * over(first, n - 1),
             name="E[W_2^2] = E[(\\mu_n - \\mu)^2] + E[\\sigma_n^2] - 2\\sigma E[\\sigma_n] "
                  "+ \\sigma^2",
             why="Expand $(\\sigma_n - \\sigma)^2$ and insert the moments of section 2 "
                 f"($p = 1, 2$, {fit} fit).")
-        d.result("expected_w2_squared" + ("" if fit == "unbiased" else "_mle"),
-                 sp.simplify(exact.subs(over(second, n - 1), over(second, n - 1).doit())
-                             if fit == "unbiased" else exact),
-                 name="E[W_2^2(N(\\mu_n, \\sigma_n^2), N(\\mu, \\sigma^2))]",
-                 why=f"Exact, {fit} fit.",
-                 used_by="modelcollapse.gaussian.expected_w2_squared"
-                         + ("" if fit == "unbiased" else "(..., fit='mle')"))
+        package_result(d, "expected_w2_squared", fit, exact,
+                       name="E[W_2^2(N(\\mu_n, \\sigma_n^2), N(\\mu, \\sigma^2))]",
+                       why="Exact")
 
     log_c1 = sp.loggamma(1 / h + sp.S.Half) - sp.loggamma(1 / h) + sp.log(h) / 2
     d.equal("log of the first scale moment", sp.log(scale_moment(1, k + 1, k)),
