@@ -4,7 +4,15 @@ the step, when a coefficient is wrong; nothing is rendered that was not checked 
 import pytest
 import sympy as sp
 
-from modelcollapse.derivation import Derivation, DerivationError, align_limits, evaluate
+from modelcollapse.derivation import (
+    Derivation,
+    DerivationError,
+    align_limits,
+    evaluate,
+    find_checkout,
+    load_build,
+    script_main,
+)
 
 x = sp.Symbol("x", positive=True)
 t = sp.Symbol("t", positive=True)
@@ -86,3 +94,58 @@ def test_results_are_recorded_and_evaluate_at_numbers():
     assert float(evaluate(d.results["harmonic"], {n: 3, M: [1, 2, 4]})) == 1.75
     with pytest.raises(DerivationError, match="recorded twice"):
         d.result("harmonic", x, name="H", why=".")
+
+
+TOY = '''import sympy as sp
+from modelcollapse.derivation import Derivation, script_main
+
+x = sp.Symbol("x", positive=True)
+
+
+def build():
+    d = Derivation("Toy")
+    d.section("Only")
+    d.equal("square", (x + 1) ** 2, x**2 + COEFFICIENT * x + 1, why="Expand.")
+    return d
+
+
+if __name__ == "__main__":
+    raise SystemExit(script_main(build, __file__))
+'''
+
+
+def toy_checkout(tmp_path, coefficient):
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "derivations").mkdir()
+    (tmp_path / "derivations" / "toy.py").write_text(TOY.replace("COEFFICIENT", str(coefficient)))
+    return tmp_path
+
+
+def test_derive_renders_every_derivation_of_the_checkout(tmp_path, monkeypatch, capsys):
+    from modelcollapse.cli import main
+
+    monkeypatch.chdir(toy_checkout(tmp_path, 2) / "derivations")
+    assert main(["derive"]) == 0
+    assert "simplify(lhs − rhs) = 0" in (tmp_path / "docs" / "derivations" / "toy.md").read_text()
+    assert main(["derive", "--out", str(tmp_path / "elsewhere")]) == 0
+    assert (tmp_path / "elsewhere" / "toy.md").is_file()
+    assert "1 derivation(s) checked" in capsys.readouterr().out
+
+
+def test_derive_fails_naming_the_step_of_a_broken_derivation(tmp_path, monkeypatch, capsys):
+    from modelcollapse.cli import main
+
+    monkeypatch.chdir(toy_checkout(tmp_path, 3))
+    assert main(["derive"]) == 1
+    assert "step 1.1 'square' of 'Toy' failed" in capsys.readouterr().err
+
+
+def test_without_a_checkout_the_error_says_where_it_looked(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"no derivations/ directory .* source checkout"):
+        find_checkout(tmp_path, fallback=False)
+
+
+def test_the_script_entry_point_writes_the_page(tmp_path, capsys):
+    build = load_build(toy_checkout(tmp_path, 2) / "derivations" / "toy.py")
+    assert script_main(build, tmp_path / "derivations" / "toy.py", ["--out", str(tmp_path)]) == 0
+    assert (tmp_path / "toy.md").read_text().startswith("# Toy")

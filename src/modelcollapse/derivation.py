@@ -19,7 +19,9 @@ The API, in full
 ``d.equal(label, lhs, rhs, *, why, simplify=...)``
     Checks ``simplify(lhs - rhs) == 0``. ``simplify`` is one callable or a tuple
     applied in turn (default :func:`sympy.simplify`); :func:`align_limits`
-    aligns ``Sum``/``Product`` upper limits, as an induction step needs.
+    aligns ``Sum``/``Product`` upper limits, as an induction step needs;
+    :func:`termwise` simplifies inside sums and products and :func:`split_products`
+    splits a product of factors into factors of products.
 ``d.integral(label, integrand, limits, rhs, *, why)``
     Checks that ``sympy.integrate(integrand, *limits)`` equals ``rhs``.
 ``d.summation(label, term, limits, rhs, *, why)``
@@ -35,7 +37,8 @@ The API, in full
     it decides instead that ``lhs - rhs`` vanishes at ``x = x0`` and that its
     derivative in ``x`` has the required sign (so the claim holds for ``x > x0``).
 ``d.cite(label, lhs, rhs, *, assumption, why, rel="=")``
-    A step resting on a registered assumption alone: rendered, not checked.
+    A step resting on a registered assumption alone: rendered, not checked
+    (``rel`` may also be ``"->"``, e.g. an almost-sure limit).
 ``d.result(key, expr, *, name, why, used_by="")``
     The final expression of a result (what the package implements); collected
     in ``d.results[key]`` for tests to lambdify.
@@ -88,12 +91,15 @@ __all__ = [
     "align_limits",
     "evaluate",
     "find_checkout",
+    "gamma_shift",
     "load_build",
     "render_all",
     "script_main",
+    "split_products",
+    "termwise",
 ]
 
-_RELATIONS = {">": r">", ">=": r"\ge", "<": r"<", "<=": r"\le", "=": "="}
+_RELATIONS = {">": r">", ">=": r"\ge", "<": r"<", "<=": r"\le", "=": "=", "->": r"\to"}
 
 
 class DerivationError(Exception):
@@ -169,7 +175,7 @@ class Derivation:
         number = self._next_number()
         self._require_zero(number, label, lhs - rhs, chain, "lhs - rhs")
         return self._add(number, label, _eq(name, lhs, rhs), why,
-                         f"{_chain_name(chain)}(lhs − rhs) = 0", uses, rhs)
+                         f"{_chain_name(chain, 'lhs − rhs')} = 0", uses, rhs)
 
     def integral(self, label, integrand, limits, rhs, *, why, name=None, conds="none",
                  simplify=None, uses=()):
@@ -183,7 +189,7 @@ class Derivation:
             self._fail(number, label, f"sympy left the integral unevaluated: {value}")
         self._require_zero(number, label, value - rhs, chain, "integral - rhs")
         return self._add(number, label, _eq(name, sp.Integral(integrand, *limits), rhs), why,
-                         f"sympy evaluates the integral; {_chain_name(chain)}(value − rhs) = 0",
+                         f"sympy evaluates the integral; {_chain_name(chain, 'value − rhs')} = 0",
                          uses, rhs)
 
     def summation(self, label, term, limits, rhs, *, why, name=None, simplify=None, uses=()):
@@ -195,7 +201,7 @@ class Derivation:
             self._fail(number, label, f"sympy left the sum unevaluated: {value}")
         self._require_zero(number, label, value - rhs, chain, "sum - rhs")
         return self._add(number, label, _eq(name, sp.Sum(term, limits), rhs), why,
-                         f"sympy evaluates the sum; {_chain_name(chain)}(value − rhs) = 0",
+                         f"sympy evaluates the sum; {_chain_name(chain, 'value − rhs')} = 0",
                          uses, rhs)
 
     def limit(self, label, expr, var, point, rhs, *, why, name=None, dir="+", uses=()):
@@ -317,7 +323,7 @@ class Derivation:
         for f in chain:
             value = f(value)
         if not (value == 0 or value.is_zero is True):
-            self._fail(number, label, f"{_chain_name(chain)}({what}) = {value}, not 0")
+            self._fail(number, label, f"{_chain_name(chain, what)} = {value}, not 0")
 
     def _add(self, number, label, latex, why, checked, uses, rhs):
         for key in uses:
@@ -371,8 +377,8 @@ def _render(block):
 
 
 def _sign_decided(expr, strict):
-    """Whether sympy decides ``expr > 0`` (``>= 0``), trying its factored form too."""
-    for form in (expr, sp.factor(expr)):
+    """Whether sympy decides ``expr > 0`` (``>= 0``), trying other forms of it too."""
+    for form in (expr, sp.factor(expr), sp.logcombine(expr, force=True)):
         if (form.is_extended_positive if strict else form.is_extended_nonnegative) is True:
             return True
     return False
@@ -406,12 +412,11 @@ def _chain(simplify):
     return tuple(simplify) if isinstance(simplify, tuple | list) else (simplify,)
 
 
-def _chain_name(chain):
-    name = ""
+def _chain_name(chain, argument):
+    """``simplify(gammasimp(argument))`` for the chain ``(gammasimp, simplify)``."""
     for f in chain:
-        inner = getattr(f, "__name__", type(f).__name__)
-        name = f"{inner}({name})" if name else inner
-    return name
+        argument = f"{getattr(f, '__name__', type(f).__name__)}({argument})"
+    return argument
 
 
 # ---------------------------------------------------------------------- sympy helpers
@@ -456,6 +461,89 @@ def align_limits(expr):
     return expr.xreplace(replace)
 
 
+def gamma_shift(expr):
+    """Rewrite gamma functions whose arguments differ by integers through the lowest one.
+
+    ``gamma(x + j) = (x)_j gamma(x)`` with the rising factorial expanded, so that
+    ratios such as ``gamma(M/2 + 3/2) / gamma(M/2 - 1/2)`` (which
+    :func:`sympy.gammasimp` leaves alone at half-integer offsets) cancel to
+    polynomials.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> M = sp.Symbol("M", positive=True)
+    >>> sp.factor(gamma_shift(sp.gamma(M / 2 + sp.Rational(3, 2)) / sp.gamma(M / 2 - sp.S.Half)))
+    (M - 1)*(M + 1)/4
+    """
+    expr = sp.sympify(expr)
+    args = [g.args[0] for g in expr.atoms(sp.gamma)]
+    replace = {}
+    for arg in args:
+        shifts = [(other, sp.simplify(arg - other)) for other in args]
+        base = min((o for o, j in shifts if j.is_Integer and j >= 0),
+                   key=lambda o: -sp.simplify(arg - o))
+        j = int(sp.simplify(arg - base))
+        replace[sp.gamma(arg)] = sp.expand_func(sp.rf(base, j)) * sp.gamma(base)
+    return expr.xreplace(replace)
+
+
+def termwise(*simplifiers):
+    """A simplifier applying ``simplifiers`` (in turn) to the term of every ``Sum``/``Product``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> i, n = sp.symbols("i n", integer=True, nonnegative=True)
+    >>> f = termwise(sp.gammasimp)
+    >>> f.__name__, f(sp.Product(sp.gamma(i + 2) / sp.gamma(i + 1), (i, 0, n)))
+    ('termwise_gammasimp', Product(i + 1, (i, 0, n)))
+    """
+
+    def apply(expr):
+        def rewrite(node):
+            term = node.function
+            for f in simplifiers:
+                term = f(term)
+            return node.func(term, *node.limits)
+
+        return sp.sympify(expr).replace(lambda e: isinstance(e, sp.Sum | sp.Product), rewrite)
+
+    apply.__name__ = "termwise_" + "_".join(f.__name__ for f in simplifiers)
+    return apply
+
+
+def split_products(expr):
+    """Split ``Product(f * g**e)`` into ``Product(f) * Product(g)**e`` (``e`` free of the index).
+
+    Factors free of the index become powers (``Product(2, (i, 0, n - 1)) = 2**n``).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> i, n = sp.symbols("i n", integer=True, nonnegative=True)
+    >>> M = sp.IndexedBase("M")
+    >>> split_products(sp.Product(2 * M[i] ** 2, (i, 0, n - 1)))
+    2**n*Product(M[i], (i, 0, n - 1))**2
+    """
+
+    def split(node):
+        (var, low, high), = node.limits
+        out = sp.S.One
+        for factor in sp.Mul.make_args(node.function):
+            base, exponent = factor.as_base_exp()
+            if not factor.has(var):
+                out *= factor ** (high - low + 1)
+            elif exponent.has(var):
+                out *= sp.Product(factor, (var, low, high))
+            else:
+                out *= sp.Product(base, (var, low, high)) ** exponent
+        return out
+
+    return sp.sympify(expr).replace(
+        lambda e: isinstance(e, sp.Product) and len(e.limits) == 1, split)
+
+
 def evaluate(expr, values, *, dps=30):
     """``expr`` at numbers, as an mpmath float: the test's view of a result.
 
@@ -490,20 +578,23 @@ def evaluate(expr, values, *, dps=30):
 # ---------------------------------------------------------------------- pages
 
 
-def find_checkout(start=None):
+def find_checkout(start=None, *, fallback=True):
     """The checkout holding ``derivations/``: ``start`` (default cwd) or a parent of it.
 
-    Falls back to the checkout this package was imported from. Raises
-    ``FileNotFoundError`` naming where it looked.
+    With ``fallback`` it then tries the checkout this package was imported
+    from. Raises ``FileNotFoundError`` naming where it looked.
     """
-    start = Path.cwd() if start is None else Path(start)
-    candidates = [start.resolve(), *start.resolve().parents, Path(__file__).resolve().parents[2]]
+    start = (Path.cwd() if start is None else Path(start)).resolve()
+    candidates = [start, *start.parents]
+    if fallback:
+        candidates.append(Path(__file__).resolve().parents[2])
     for root in candidates:
         if (root / "derivations").is_dir() and (root / "pyproject.toml").is_file():
             return root
     raise FileNotFoundError(
-        f"no derivations/ directory next to a pyproject.toml in {start.resolve()} or its "
-        f"parents (nor in the package's checkout): run from a modelcollapse source checkout"
+        f"no derivations/ directory next to a pyproject.toml in {start} or its parents"
+        + (" (nor in the package's own checkout)" if fallback else "")
+        + ": run from a modelcollapse source checkout"
     )
 
 
