@@ -198,15 +198,30 @@ def _temporal(freqs, sizes, confidence):
             "a fixed loop carries no information about M"
         )
     theta = float((change - noise).sum() / total)
+    if sizes is None:
+        # D_t | p_t has mean theta H_t and the exact multinomial variance
+        # 2 theta^2 ((1 - theta) tr(Sigma_t^2) + 2 theta (s3 - s2^2)); match a scaled
+        # chi-square to the sum (Satterthwaite), theta plugged in
+        square = np.sum(freqs[:-1] ** 2, axis=1)
+        cube = np.sum(freqs[:-1] ** 3, axis=1)
+        trace = square - 2 * cube + square**2
+        rate = min(max(theta, 0.0), 1.0)
+        dof = total**2 / np.sum((1 - rate) * trace + 2 * rate * (cube - square**2))
+        se = theta * float(np.sqrt(2 / dof))
+        low, high = stats.chi2.ppf([0.5 + confidence / 2, 0.5 - confidence / 2], dof) / dof
+        return theta, se, (theta / low, theta / high)
     resid = change - noise - theta * weight
+    # consecutive steps share an observed sample: add the lag-1 autocovariance
     spread = np.sum(resid**2)
-    if sizes is not None:
-        # consecutive steps share an observed sample: add the lag-1 autocovariance
-        spread = max(spread, spread + 2 * np.sum(resid[:-1] * resid[1:]))
+    spread = max(spread, spread + 2 * np.sum(resid[:-1] * resid[1:]))
     se = float(np.sqrt(spread) / total)
     steps = int(np.count_nonzero(weight > 0))
     crit = stats.t.ppf(0.5 + confidence / 2, max(steps - 1, 1))
-    return theta, se, (theta - crit * se, theta + crit * se)
+    if theta <= 0:
+        return theta, se, (theta - crit * se, theta + crit * se)
+    # theta-hat is right-skewed (its spread grows with it): a log-scale interval
+    factor = np.exp(crit * se / theta)
+    return theta, se, (theta / factor, theta * factor)
 
 
 def _wf_log_likelihood(counts, sizes, M):
@@ -322,11 +337,17 @@ def effective_sample_size(freqs, *, sample_sizes=None, method="temporal", confid
     with :math:`H_t` estimated without bias by
     :math:`\tfrac{S_t}{S_t - 1}(1 - \sum_k y_{t,k}^2)`. Then
     :math:`\hat\theta = \sum_t (D_t - C_t) / \sum_t B_t` (change, noise and
-    weight terms above), its standard error is the ratio's delta-method
-    spread of the residuals :math:`D_t - C_t - \hat\theta B_t` (plus their
-    lag-1 autocovariance for sampled rows), the interval for
-    :math:`\theta` is Student-t with (steps - 1) degrees of freedom, and
-    :math:`\hat M = 1/\hat\theta` with the interval mapped through
+    weight terms above). With exact rows the interval treats
+    :math:`\hat\theta/\theta` as :math:`\chi^2_\nu/\nu`, :math:`\nu` matched
+    (Satterthwaite) to the exact multinomial variance
+    :math:`\mathrm{Var}(D_t \mid p_t) = 2\theta^2((1-\theta)\,\mathrm{tr}\,\Sigma_t^2
+    + 2\theta(s_3 - s_2^2))`, with :math:`\Sigma_t = \mathrm{diag}(p_t) - p_t p_t^T`
+    and :math:`s_j = \sum_k p_{t,k}^j`. With sampled rows the standard error
+    is the ratio's delta-method spread of the residuals
+    :math:`D_t - C_t - \hat\theta B_t` plus their lag-1 autocovariance, and
+    the Student-t interval (steps - 1 degrees of freedom) is taken on the
+    log scale (:math:`\hat\theta` is right-skewed).
+    :math:`\hat M = 1/\hat\theta`, its interval mapped through
     :math:`1/\theta`. For a varying schedule :math:`\hat\theta` estimates a
     heterozygosity-weighted mean of :math:`1/M_t`.
 
