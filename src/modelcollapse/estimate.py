@@ -534,6 +534,9 @@ def gaussian_collapse_rate(variances, *, sample_sizes=None, dim=1, log=False, fi
         )
     y = values if log else np.log(values)
     increments = np.diff(y)
+    if np.ptp(increments) <= 1e-12 * np.abs(increments).max():
+        raise ValueError("variances must not change by the same factor every generation "
+                         "(the increments have no spread, so no standard error)")
     exog = np.ones((increments.size, 1))
     if sample_sizes is None:
         model = sm.OLS(increments, exog).fit()
@@ -546,9 +549,6 @@ def gaussian_collapse_rate(variances, *, sample_sizes=None, dim=1, log=False, fi
         method = "ols-hac"
     drift = float(model.params[0])
     se = float(model.bse[0])
-    if not se > 0:
-        raise ValueError("variances must not change by the same factor every generation "
-                         "(the increments have no spread, so no standard error)")
     low, high = model.conf_int(alpha=1 - confidence)[0]
     m_ci = _pair(implied_sample_size(low, dim=dim, fit=fit),
                  implied_sample_size(high, dim=dim, fit=fit))
