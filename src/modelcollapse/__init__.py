@@ -7,7 +7,7 @@ with calibrated statistics (``modelcollapse verify``).
 
 from __future__ import annotations
 
-from . import discrete, gaussian, schedule, sweep
+from . import discrete, estimate, gaussian, schedule, sweep
 from .discrete import DiscreteChain
 from .gaussian import GaussianChain
 from .schedule import Constant, Explicit, Geometric, Linear, Power, Schedule
@@ -25,6 +25,7 @@ __all__ = [
     "Schedule",
     "__version__",
     "discrete",
+    "estimate",
     "gaussian",
     "schedule",
     "sweep",
