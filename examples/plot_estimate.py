@@ -8,10 +8,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from modelcollapse import estimate, gaussian  # noqa: E402
+from modelcollapse import estimate, gaussian
 
 HERE = Path(__file__).parent
 
