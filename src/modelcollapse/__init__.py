@@ -7,7 +7,7 @@ with calibrated statistics (``modelcollapse verify``).
 
 from __future__ import annotations
 
-from . import discrete, gaussian, multivariate, schedule, sweep, wasserstein
+from . import discrete, estimate, gaussian, multivariate, schedule, sweep, wasserstein
 from .discrete import DiscreteChain
 from .gaussian import GaussianChain
 from .multivariate import MultivariateChain
@@ -27,6 +27,7 @@ __all__ = [
     "Schedule",
     "__version__",
     "discrete",
+    "estimate",
     "gaussian",
     "multivariate",
     "schedule",

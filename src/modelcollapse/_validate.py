@@ -15,12 +15,15 @@ import numpy as np
 __all__ = [
     "COV_RTOL",
     "check_choice",
+    "check_confidence",
     "check_covariance",
+    "check_frequency_table",
     "check_int",
     "check_int_array",
     "check_positive",
     "check_real",
     "check_records",
+    "check_sizes_per_row",
 ]
 
 
@@ -145,3 +148,48 @@ def check_covariance(name, value, *, min_ndim=2):
             f"with smallest eigenvalue {float(w.min())!r}"
         )
     return sym, np.maximum(w, 0.0), v
+
+
+def check_confidence(value, name="confidence"):
+    """Return ``value`` as a float strictly between 0 and 1."""
+    conf = float(check_real(name, value)) if np.ndim(value) == 0 else None
+    if conf is None or not 0 < conf < 1:
+        raise ValueError(f"{name} must be a number in (0, 1), got {name}={_shown(value)}")
+    return conf
+
+
+def check_frequency_table(name, value, *, min_rows=2, atol=1e-6):
+    """Return ``value`` as a (generations, K) float array of probability rows.
+
+    One row per generation, at least ``min_rows`` rows and ``K >= 2``
+    columns; entries ``>= 0``, each row summing to 1 within ``atol`` (rows
+    are then divided by their sums, so rounding in a CSV does not bias an
+    estimator).
+    """
+    arr = check_real(name, value)
+    if arr.ndim != 2 or arr.shape[0] < min_rows or arr.shape[1] < 2:
+        raise ValueError(
+            f"{name} must be a 2-D array (generations, categories) with at least "
+            f"{min_rows} generations and 2 categories, got shape {arr.shape}"
+        )
+    if np.any(arr < 0):
+        raise ValueError(f"{name} must have entries >= 0, got {name}={_shown(value)}")
+    total = arr.sum(axis=1)
+    bad = np.abs(total - 1) > atol
+    if np.any(bad):
+        row = int(np.argmax(bad))
+        raise ValueError(
+            f"{name} rows must sum to 1 within {atol:g}, got row {row} summing to {total[row]!r}"
+        )
+    return arr / total[:, None]
+
+
+def check_sizes_per_row(name, value, rows, *, minimum, why=""):
+    """Return ``value`` (an int or one int per row) as an int64 array of length ``rows``."""
+    arr = check_int_array(name, value, minimum=minimum, why=why)
+    if arr.ndim > 1 or (arr.ndim == 1 and arr.size != rows):
+        raise ValueError(
+            f"{name} must be an int or one int per generation ({rows}), "
+            f"got shape {arr.shape}"
+        )
+    return np.broadcast_to(arr, (rows,)).copy()

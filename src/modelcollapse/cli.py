@@ -43,6 +43,16 @@ def _parser():
     derive = sub.add_parser("derive", help="check every sympy derivation and render it to Markdown")
     derive.add_argument("--out", metavar="DIR",
                         help="output directory (default: docs/derivations of the checkout)")
+    estimate = sub.add_parser("estimate", help="estimate the collapse of your own loop from a CSV")
+    estimate.add_argument("file", metavar="FILE",
+                          help="CSV, one row per generation: category frequencies, or one "
+                               "variance column (an optional header row; a 'generation' "
+                               "column is skipped)")
+    estimate.add_argument("--kind", choices=("frequencies", "variances"), default="frequencies",
+                          help="what the rows hold (default frequencies)")
+    estimate.add_argument("--sample-size", type=int, metavar="S",
+                          help="each row was measured on S fresh draws of its generation")
+    estimate.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -114,6 +124,74 @@ def _derive(args):
     return 0
 
 
+def _read_table(path):
+    """Rows of floats from a CSV, skipping a header row and a 'generation' column."""
+    import csv
+
+    with open(path, newline="") as handle:
+        rows = [row for row in csv.reader(handle) if row and any(cell.strip() for cell in row)]
+    if not rows:
+        raise ValueError(f"{path}: no rows")
+    header = None
+    try:
+        float(rows[0][0])
+    except ValueError:
+        header, rows = [cell.strip().lower() for cell in rows[0]], rows[1:]
+    try:
+        table = [[float(cell) for cell in row] for row in rows]
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from None
+    if header and header[0] == "generation":
+        table = [row[1:] for row in table]
+    return table
+
+
+def _finite_or_none(value):
+    import math
+
+    if isinstance(value, tuple):
+        return [_finite_or_none(v) for v in value]
+    return value if not isinstance(value, float) or math.isfinite(value) else None
+
+
+def _estimate(args):
+    import numpy as np
+
+    from . import estimate
+
+    try:
+        table = np.asarray(_read_table(args.file), dtype=np.float64)
+        if args.kind == "frequencies":
+            result = estimate.effective_sample_size(table, sample_sizes=args.sample_size)
+            line = (f"effective sample size M = {result.estimate:.4g}, "
+                    f"{result.confidence:.0%} CI [{result.ci[0]:.4g}, {result.ci[1]:.4g}]\n"
+                    f"drift rate 1/M = {result.rate:.4g} +- {result.rate_std_error:.2g} "
+                    f"({result.method}; {result.generations} generations, "
+                    f"{result.categories} categories)")
+        else:
+            if table.ndim != 2 or table.shape[1] != 1:
+                raise ValueError(f"{args.file}: --kind variances needs one column, "
+                                 f"got {table.shape[-1]}")
+            result = estimate.gaussian_collapse_rate(table[:, 0], sample_sizes=args.sample_size)
+            line = (f"drift of log variance per generation = {result.estimate:.4g} "
+                    f"+- {result.std_error:.2g}, {result.confidence:.0%} CI "
+                    f"[{result.ci[0]:.4g}, {result.ci[1]:.4g}], p(no collapse) = "
+                    f"{result.p_value:.3g}\n"
+                    f"implied effective M = {result.effective_M:.4g}, CI "
+                    f"[{result.effective_M_ci[0]:.4g}, {result.effective_M_ci[1]:.4g}] "
+                    f"({result.method}; {result.generations} generations)")
+    except (OSError, ValueError, TypeError) as err:
+        print(f"modelcollapse estimate: error: {err}", file=sys.stderr)
+        return 2
+    if args.json:
+        record = {name: _finite_or_none(getattr(result, name))
+                  for name in result.__dataclass_fields__}
+        print(json.dumps({"kind": args.kind, **record}, indent=2))
+    else:
+        print(line)
+    return 0
+
+
 def main(argv=None):
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
     args = _parser().parse_args(argv)
@@ -121,4 +199,6 @@ def main(argv=None):
         return _verify(args)
     if args.command == "derive":
         return _derive(args)
+    if args.command == "estimate":
+        return _estimate(args)
     raise AssertionError(f"unhandled command {args.command!r}")  # argparse enforces the choices
