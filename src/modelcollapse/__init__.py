@@ -7,7 +7,7 @@ with calibrated statistics (``modelcollapse verify``).
 
 from __future__ import annotations
 
-from . import gaussian, schedule, sweep
+from . import gaussian, regression, schedule, sweep
 from .gaussian import GaussianChain
 from .schedule import Constant, Explicit, Geometric, Linear, Power, Schedule
 
@@ -23,6 +23,7 @@ __all__ = [
     "Schedule",
     "__version__",
     "gaussian",
+    "regression",
     "schedule",
     "sweep",
 ]
