@@ -24,15 +24,15 @@ def check_policy(policy):
     return check_choice("policy", policy, POLICIES)
 
 
-def check_fresh(fresh):
-    """Return ``fresh`` as a float in ``[0, 1]``, or raise naming it."""
+def check_fresh(fresh, *, scalar=True):
+    """Return ``fresh`` as a float (or, unless ``scalar``, an array) in ``[0, 1]``."""
     value = check_real("fresh", fresh)
-    if value.ndim != 0 or not 0.0 <= float(value) <= 1.0:
+    if (scalar and value.ndim != 0) or not np.all((value >= 0.0) & (value <= 1.0)):
         raise ValueError(
             f"fresh must be a fraction in [0, 1] (the share of each generation drawn "
-            f"from D0), got fresh={fresh!r}"
+            f"from D0){'' if scalar else ' or an array of them'}, got fresh={fresh!r}"
         )
-    return float(value)
+    return float(value) if scalar else value
 
 
 def fresh_counts(sizes, fresh):

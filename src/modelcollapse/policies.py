@@ -70,8 +70,9 @@ def _moment_paths(sizes, fresh, policy, fit):
     v = np.ones(n + 1)
     pooled = 0
     spread = 0.0
-    for i, (m, k) in enumerate(zip(sizes.tolist(), fresh_counts(sizes, fresh).tolist(),
-                                   strict=True)):
+    for i, (m, k) in enumerate(
+        zip(sizes.tolist(), fresh_counts(sizes, fresh).tolist(), strict=True)
+    ):
         if policy == "replace":
             pooled, spread = 0, 0.0
         size = pooled + m
@@ -189,12 +190,13 @@ def gaussian_sigma2_mean(n, M, sigma=1.0, *, policy="replace", fresh=0.0, fit="u
 def _stationary_denominator(M, fresh, fit):
     M = check_int_array("M", M, minimum=2, why=_WHY_M)
     check_choice("fit", fit, gaussian.FITS)
-    fresh = check_fresh(fresh)
+    M, fresh = np.broadcast_arrays(M, check_fresh(fresh, scalar=False))
     k = fresh_counts(M, fresh)
     if np.any(k == 0):
         raise ValueError(
             f"fresh must give at least one fresh point per generation (K = floor(f M + 1/2) "
-            f">= 1) for a stationary law, got fresh={fresh!r} with M={int(M[k == 0].ravel()[0])}"
+            f">= 1) for a stationary law, got fresh={float(fresh[k == 0].ravel()[0])!r} "
+            f"with M={int(M[k == 0].ravel()[0])}"
         )
     f = k / M
     d = M - 1.0 if fit == "unbiased" else M * 1.0
@@ -208,7 +210,7 @@ def gaussian_stationary_mean_squared_error(M, fresh, sigma=1.0, *, fit="unbiased
     ----------
     M : int or array_like of int
         Constant generation size, ``>= 2``.
-    fresh : float
+    fresh : float or array_like
         Fraction :math:`f` of fresh points; :math:`K = \lfloor fM + 1/2\rfloor \ge 1`
         and the formula uses the realised :math:`f = K/M`.
     sigma : float or array_like, optional
