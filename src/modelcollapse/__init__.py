@@ -7,7 +7,8 @@ with calibrated statistics (``modelcollapse verify``).
 
 from __future__ import annotations
 
-from . import gaussian, regression, schedule, sweep
+from . import discrete, gaussian, regression, schedule, sweep
+from .discrete import DiscreteChain
 from .gaussian import GaussianChain
 from .schedule import Constant, Explicit, Geometric, Linear, Power, Schedule
 
@@ -15,6 +16,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Constant",
+    "DiscreteChain",
     "Explicit",
     "GaussianChain",
     "Geometric",
@@ -22,6 +24,7 @@ __all__ = [
     "Power",
     "Schedule",
     "__version__",
+    "discrete",
     "gaussian",
     "regression",
     "schedule",

@@ -1,6 +1,7 @@
 """The ``modelcollapse`` command line (a thin layer over the Python API).
 
-Exit codes: 0 every claim holds, 1 some claim is rejected, 2 usage error.
+Exit codes: 0 every claim holds (every derivation checks), 1 some claim is
+rejected (some derivation step fails), 2 usage error.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ def _parser():
     verify.add_argument("--replicates", type=int, help="override every claim's replicate count")
     verify.add_argument("--quick", action="store_true", help="a tenth of the replicates")
     verify.add_argument("--json", action="store_true", help="print one JSON object")
+    derive = sub.add_parser("derive", help="check every sympy derivation and render it to Markdown")
+    derive.add_argument("--out", metavar="DIR",
+                        help="output directory (default: docs/derivations of the checkout)")
     return parser
 
 
@@ -49,9 +53,27 @@ def _verify(args):
     return 1 if report.family_rejected else 0
 
 
+def _derive(args):
+    from .derivation import DerivationError, find_checkout, render_all
+
+    try:
+        root = find_checkout()
+        written = render_all(root, args.out)
+    except (FileNotFoundError, DerivationError) as err:
+        print(f"modelcollapse derive: error: {err}", file=sys.stderr)
+        return 2 if isinstance(err, FileNotFoundError) else 1
+    for path, seconds in written:
+        print(f"{path} ({seconds:.1f} s)")
+    print(f"{len(written)} derivation(s) checked and rendered "
+          f"in {sum(s for _, s in written):.1f} s")
+    return 0
+
+
 def main(argv=None):
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
     args = _parser().parse_args(argv)
     if args.command == "verify":
         return _verify(args)
+    if args.command == "derive":
+        return _derive(args)
     raise AssertionError(f"unhandled command {args.command!r}")  # argparse enforces the choices

@@ -16,6 +16,7 @@ False
 from __future__ import annotations
 
 from ._core import Claim, ClaimResult, Report, check_claim, mean_test, run_claims
+from .discrete import discrete_claims
 from .gaussian import gaussian_claims
 from .regression import regression_claims
 
@@ -28,6 +29,7 @@ def registry():
         *gaussian_claims("sufficient"),
         *gaussian_claims("samples"),
         *regression_claims(),
+        *discrete_claims(),
     ]
 
 
