@@ -307,3 +307,67 @@ def test_subsampling_needs_the_samples_method_and_has_no_closed_form():
 def test_stationary_law_needs_a_fresh_point_per_generation():
     with pytest.raises(ValueError, match=r"fresh must give at least one fresh point.*M=4"):
         P.gaussian_stationary_mean_squared_error([10, 4], 0.1)
+
+
+# --------------------------------------------------------------------------
+# discrete chain with a fresh fraction: the mutation-drift analogue
+
+P0 = [0.5, 0.3, 0.2]
+H0 = 1 - np.sum(np.square(P0))
+
+
+@pytest.fixture(scope="module")
+def discrete_fresh():
+    from modelcollapse import discrete
+
+    chain = discrete.simulate(40, 6, P0, replicates=40_000, fresh=1 / 3, keep="last", rng=SEED)
+    return 1 - np.sum(chain.p[:, -1] ** 2, axis=-1)
+
+
+def test_fresh_draws_hold_heterozygosity_at_its_equilibrium(discrete_fresh):
+    """E[H_40] = H_inf = H0 f (2 - f - 1/M)/(f (2 - f) + (1 - f)/M), alpha = 0.001."""
+    assert _holds(discrete_fresh, P.discrete_heterozygosity(40, 6, P0, fresh=1 / 3))
+    assert P.discrete_heterozygosity(40, 6, P0, fresh=1 / 3) == pytest.approx(
+        P.discrete_stationary_heterozygosity(6, P0, 1 / 3), rel=1e-12
+    )
+
+
+def test_heterozygosity_rejects_the_large_M_equilibrium(discrete_fresh):
+    """Companion: theta/(1 + theta) with theta = 2 M f, the diffusion approximation."""
+    theta = 2 * 6 / 3
+    assert not _holds(discrete_fresh, H0 * theta / (1 + theta))
+
+
+def test_heterozygosity_fixed_point_in_sympy():
+    h, h0, k, rest = sp.symbols("H H0 K L", positive=True)
+    m = k + rest
+    star = sp.solve(sp.Eq(m**2 * h, k * (k + 2 * rest - 1) * h0 + rest * (rest - 1) * h), h)[0]
+    f = sp.Symbol("f", positive=True)
+    M = sp.Symbol("M", positive=True)
+    closed = h0 * f * (2 - f - 1 / M) / (f * (2 - f) + (1 - f) / M)
+    assert sp.simplify(star - closed.subs({f: k / m, M: m})) == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=300), min_size=1, max_size=30))
+def test_no_fresh_draws_is_wright_fisher_and_all_fresh_is_one_sample(schedule):
+    from modelcollapse import discrete
+
+    n = len(schedule)
+    assert P.discrete_heterozygosity(n, schedule, P0) == pytest.approx(
+        discrete.expected_heterozygosity(n, schedule, P0), rel=1e-12
+    )
+    assert P.discrete_heterozygosity(n, schedule, P0, fresh=1.0) == pytest.approx(
+        H0 * (1 - 1 / schedule[-1]), rel=1e-12
+    )
+
+
+def test_discrete_fresh_bad_input_names_the_parameter():
+    from modelcollapse import discrete
+
+    with pytest.raises(ValueError, match="fresh must be a fraction in"):
+        discrete.simulate(2, 5, P0, fresh=2.0)
+    with pytest.raises(ValueError, match="method must be 'counts' or 'auto' with fresh > 0"):
+        discrete.simulate(2, 5, P0, fresh=0.5, method="labels")
+    with pytest.raises(ValueError, match="fresh must give at least one fresh draw"):
+        P.discrete_stationary_heterozygosity(5, P0, 0.01)

@@ -45,10 +45,12 @@ import numpy as np
 
 from . import gaussian
 from ._policy import check_fresh, check_policy, fresh_counts
-from ._validate import check_choice, check_int_array, check_positive
+from ._validate import check_choice, check_int_array, check_positive, check_real
 from .schedule import sizes_at_least
 
 __all__ = [
+    "discrete_heterozygosity",
+    "discrete_stationary_heterozygosity",
     "gaussian_mean_squared_error",
     "gaussian_sigma2_mean",
     "gaussian_stationary_mean_squared_error",
@@ -266,3 +268,94 @@ def gaussian_stationary_sigma2(M, fresh, sigma=1.0, *, fit="unbiased"):
     M, f, _, den = _stationary_denominator(M, fresh, fit)
     sigma = check_positive("sigma", sigma)
     return _scalar(sigma**2 * f * (2 * M - 1 - M * f) / den)
+
+
+def _discrete_checked(M, p0, fresh, n_max):
+    fresh = check_fresh(fresh)
+    p0 = check_real("p0", p0)
+    if p0.ndim != 1 or np.any(p0 < 0) or abs(p0.sum() - 1.0) > 1e-9:
+        raise ValueError(f"p0 must be one probability vector (entries >= 0, sum 1), got p0={p0!r}")
+    _, sizes = sizes_at_least(M, n_max, 1, " (a categorical fit needs M_i >= 1 draws)")
+    return sizes, fresh, 1.0 - float(np.sum(p0 * p0))
+
+
+def discrete_heterozygosity(n, M, p0, *, fresh=0.0):
+    r"""Expected heterozygosity :math:`E[H_n] = 1 - E[\sum_j p_{n,j}^2]` with a fresh fraction.
+
+    Parameters
+    ----------
+    n : int or array_like of int
+        Number of fits, ``>= 0``.
+    M : int, sequence of int or :class:`~modelcollapse.schedule.Schedule`
+        Generation sizes ``M_i >= 1``.
+    p0 : array_like, shape (K,)
+        The truth.
+    fresh : float, optional
+        Fraction :math:`f` of every generation drawn from ``p0``:
+        :math:`K_i = \lfloor f M_i + 1/2\rfloor` draws, :math:`L_i = M_i - K_i`
+        from model :math:`i`.
+
+    Notes
+    -----
+    Given model :math:`i`, :math:`p_{i+1} = (q K_i + r L_i)/M_i` with independent
+    multinomial frequencies :math:`q` (of ``p0``) and :math:`r` (of :math:`p_i`),
+    and :math:`E[p_i] = p_0`, so the homozygosity :math:`F = 1 - H` obeys
+
+    .. math::
+
+        M^2 F_{i+1} = K^2 F_0 + K(1 - F_0) + 2KL\,F_0 + L^2 F_i + L(1 - F_i),
+        \quad\text{i.e.}\quad M^2 H_{i+1} = K(K + 2L - 1) H_0 + L(L - 1) H_i .
+
+    With ``f = 0`` it is the Wright-Fisher decay :math:`H_n = H_0\prod(1 - 1/M_i)`.
+    With a constant ``M`` and :math:`f = K/M > 0` it contracts geometrically, by
+    :math:`\lambda = L(L - 1)/M^2` per generation, to the mutation-drift-type
+    equilibrium
+
+    .. math::
+
+        H_\infty = H_0\,\frac{f\,(2 - f - 1/M)}{f(2 - f) + (1 - f)/M}
+        \approx H_0\,\frac{2Mf}{1 + 2Mf}\quad(f \ll 1 \ll M),
+
+    the analogue of :math:`\theta/(1 + \theta)`, :math:`\theta = 4N\mu`: fresh
+    draws play the part of mutation back to ``p0``. It is reached within a
+    factor :math:`e^{-1}` after :math:`-1/\log\lambda \approx 1/(2f)` generations.
+
+    Examples
+    --------
+    >>> round(float(discrete_heterozygosity(10**4, 100, [0.5, 0.5], fresh=0.1)), 6)
+    0.474874
+    >>> float(discrete_heterozygosity(10**4, 100, [0.5, 0.5])) < 1e-40  # 0.5 (1 - 1/M)^n
+    True
+    """
+    n = check_int_array("n", n, minimum=0)
+    sizes, fresh, h0 = _discrete_checked(M, p0, fresh, int(n.max()) if n.size else 0)
+    # In H itself (no 1 - F cancellation once H is tiny):
+    # M^2 H_{i+1} = K (K + 2L - 1) H_0 + L (L - 1) H_i.
+    heterozygosity = np.empty(sizes.size + 1)
+    heterozygosity[0] = h0
+    counts = zip(sizes.tolist(), fresh_counts(sizes, fresh).tolist(), strict=True)
+    for i, (m, k) in enumerate(counts):
+        rest = m - k
+        heterozygosity[i + 1] = (
+            k * (k + 2 * rest - 1) * h0 + rest * (rest - 1) * heterozygosity[i]
+        ) / (m * m)
+    return _scalar(heterozygosity[n])
+
+
+def discrete_stationary_heterozygosity(M, p0, fresh):
+    r"""The equilibrium :math:`H_\infty` of :func:`discrete_heterozygosity` (constant ``M``).
+
+    Examples
+    --------
+    >>> round(float(discrete_stationary_heterozygosity(100, [0.5, 0.5], 0.1)), 6)
+    0.474874
+    """
+    M = check_int_array("M", M, minimum=1)
+    _, fresh, h0 = _discrete_checked(M.ravel()[:1], p0, fresh, 0)
+    f = fresh_counts(M, fresh) / M
+    if np.any(f == 0):
+        raise ValueError(
+            f"fresh must give at least one fresh draw per generation for an equilibrium, "
+            f"got fresh={fresh!r}"
+        )
+    return _scalar(h0 * f * (2 - f - 1 / M) / (f * (2 - f) + (1 - f) / M))
