@@ -7,7 +7,17 @@ with calibrated statistics (``modelcollapse verify``).
 
 from __future__ import annotations
 
-from . import discrete, estimate, gaussian, multivariate, schedule, sweep, wasserstein
+from . import (
+    discrete,
+    estimate,
+    gaussian,
+    multivariate,
+    policies,
+    regression,
+    schedule,
+    sweep,
+    wasserstein,
+)
 from .discrete import DiscreteChain
 from .gaussian import GaussianChain
 from .multivariate import MultivariateChain
@@ -30,6 +40,8 @@ __all__ = [
     "estimate",
     "gaussian",
     "multivariate",
+    "policies",
+    "regression",
     "schedule",
     "sweep",
     "wasserstein",

@@ -25,11 +25,13 @@ exactly with dense transition matrices (so ``M`` is limited to
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg, special
 
+from ._policy import check_fresh, fresh_counts
 from ._rng import as_generator, seed_entropy
 from ._validate import _shown, check_choice, check_int, check_int_array, check_real
 from .schedule import sizes_at_least
@@ -729,7 +731,21 @@ def _label_steps(gen, sizes, draw, replicates):
         yield fitted
 
 
-def simulate(n, M, p0, *, replicates=1, rng=None, keep="all", method="auto"):
+def _fresh_count_steps(gen, sizes, draw, replicates, fresh):
+    """As :func:`_count_steps`, with ``K_i`` of the ``M_i`` draws taken from ``p0`` itself."""
+    K = draw.size
+    truth = np.broadcast_to(draw, (replicates, K))
+    current = truth.copy()
+    for m, k in zip(sizes.tolist(), fresh_counts(sizes, fresh).tolist(), strict=True):
+        if K == 2:
+            first = gen.binomial(k, truth[:, 0]) + gen.binomial(m - k, current[:, 0])
+            current = np.stack([first / m, (m - first) / m], axis=1)
+        else:
+            current = (gen.multinomial(k, truth) + gen.multinomial(m - k, current)) / m
+        yield lambda current=current: current
+
+
+def simulate(n, M, p0, *, replicates=1, rng=None, keep="all", method="auto", fresh=0.0):
     r"""Simulate ``replicates`` independent chains of ``n`` categorical refits.
 
     Parameters
@@ -757,6 +773,11 @@ def simulate(n, M, p0, *, replicates=1, rng=None, keep="all", method="auto"):
         ``K > 2`` and every ``M_i <= K``, else ``"counts"``. The method is
         a deterministic function of the arguments, so a seed still fixes the
         numbers.
+    fresh : float, optional
+        Fraction :math:`f \in [0, 1]` of every generation drawn from ``p0``
+        itself: :math:`K_i = \lfloor f M_i + 1/2\rfloor` of the ``M_i`` draws
+        (``method="counts"``; ``"auto"`` picks it). See
+        :func:`modelcollapse.policies.discrete_heterozygosity`.
 
     Returns
     -------
@@ -785,12 +806,18 @@ def simulate(n, M, p0, *, replicates=1, rng=None, keep="all", method="auto"):
     replicates = check_int("replicates", replicates, minimum=1)
     check_choice("keep", keep, KEEPS)
     check_choice("method", method, METHODS)
+    fresh = check_fresh(fresh)
+    if fresh > 0 and method == "labels":
+        raise ValueError(f"method must be 'counts' or 'auto' with fresh > 0, got method={method!r}")
     gen = as_generator(rng)
 
     K = p0.size
     if method == "auto":
-        method = "labels" if K > 2 and (sizes.size == 0 or sizes.max() <= K) else "counts"
+        auto_labels = K > 2 and (sizes.size == 0 or sizes.max() <= K) and fresh == 0
+        method = "labels" if auto_labels else "counts"
     steps = _label_steps if method == "labels" else _count_steps
+    if fresh > 0:
+        steps = functools.partial(_fresh_count_steps, fresh=fresh)
     out = np.empty((replicates, n + 1 if keep == "all" else 1, K))
     out[:, 0] = p0
     # the draws see p0 renormalised: numpy's samplers tolerate only a ~1e-12 excess

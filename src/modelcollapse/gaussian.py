@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from ._policy import check_fresh, check_policy, fresh_counts
 from ._rng import as_generator, seed_entropy
 from ._special import digamma_minus_log, log_gamma_ratio_scaled
 from ._validate import check_choice, check_int, check_int_array, check_positive, check_real
@@ -408,6 +409,10 @@ class GaussianChain:
         How the chain was fitted and simulated.
     seed_entropy : int or None
         Entropy of the seed sequence that drove the simulation (provenance).
+    policy : str
+        What each model was fitted to (see :func:`simulate`).
+    fresh : float
+        Fraction of each generation drawn afresh from the truth.
     """
 
     mu: np.ndarray
@@ -416,6 +421,8 @@ class GaussianChain:
     fit: str
     method: str
     seed_entropy: int | None
+    policy: str = "replace"
+    fresh: float = 0.0
 
     @property
     def n(self):
@@ -454,6 +461,8 @@ def simulate(
     fit="unbiased",
     chunk=2**22,
     rng=None,
+    policy="replace",
+    fresh=0.0,
 ):
     r"""Simulate ``replicates`` independent chains of ``n`` Gaussian refits.
 
@@ -483,11 +492,27 @@ def simulate(
         2**22, 32 MiB), ``>= SEGMENT``. It never changes the numbers.
     rng : None, int, numpy.random.Generator or numpy.random.SeedSequence
         Source of randomness; the same seed gives the same numbers.
+    policy : {"replace", "accumulate", "accumulate-subsample"}, optional
+        What model :math:`i + 1` is fitted to: generation :math:`i` alone (the
+        paper's theory), the pool of generations :math:`0..i` (both methods;
+        ``"sufficient"`` pools their count, mean and sum of squares exactly), or
+        :math:`M_i` points drawn without replacement from that pool
+        (``method="samples"`` only: subsamples share points, so no sufficient
+        statistic exists; the pool is held in memory).
+    fresh : float, optional
+        Fraction :math:`f \in [0, 1]` of every generation drawn afresh from
+        :math:`N(\mu, \sigma^2)`: :math:`K_i = \lfloor f M_i + 1/2\rfloor` of
+        the :math:`M_i` points; the others come from model :math:`i`.
+        ``fresh=0`` with ``policy="replace"`` is the paper's chain, bit for bit.
 
     Returns
     -------
     GaussianChain
         ``mu`` and ``sigma2`` of shape ``(replicates, n + 1)``.
+
+    Notes
+    -----
+    Closed forms for the policies are in :mod:`modelcollapse.policies`.
 
     Examples
     --------
@@ -505,7 +530,24 @@ def simulate(
     check_choice("method", method, METHODS)
     check_choice("fit", fit, FITS)
     chunk = check_int("chunk", chunk, minimum=SEGMENT, why=" (points held in memory; SEGMENT)")
+    check_policy(policy)
+    fresh = check_fresh(fresh)
+    if policy == "accumulate-subsample" and method != "samples":
+        raise ValueError(
+            "method must be 'samples' for policy='accumulate-subsample' (subsamples of the "
+            f"pool share points, so no sufficient statistic exists), got method={method!r}"
+        )
     gen = as_generator(rng)
+    if policy != "replace" or fresh > 0:
+        means, variances = _simulate_policy(
+            gen, sizes, mu, sigma, replicates, method, fit, chunk, policy, fresh
+        )
+        mu_arr, s2_arr = means.T, variances.T
+        mu_arr.flags.writeable = False
+        s2_arr.flags.writeable = False
+        return GaussianChain(
+            mu_arr, s2_arr, sizes, fit, method, seed_entropy(gen), policy, fresh
+        )
 
     means = np.empty((n + 1, replicates))
     variances = np.empty((n + 1, replicates))
@@ -551,6 +593,68 @@ def _samples_step(gen, m, d, mu_i, s2_i, mu_next, s2_next, work):
     s = np.sqrt(s2_i)
     np.add(mu_i, s * zbar, out=mu_next)
     np.multiply(s2_i, m2 / d, out=s2_next)
+
+
+def _simulate_policy(gen, sizes, mu, sigma, replicates, method, fit, chunk, policy, fresh):
+    """Generation-major (means, variances) of chains under a data policy.
+
+    Each generation is summarised by (count, mean, sum of squared deviations),
+    its fresh and synthetic parts pooled exactly (Chan et al. 1979); under
+    ``"accumulate"`` the summaries of all generations so far are pooled the
+    same way, which is the fit to the pooled points.
+    """
+    n = sizes.size
+    means = np.empty((n + 1, replicates))
+    variances = np.empty((n + 1, replicates))
+    means[0] = mu
+    variances[0] = sigma**2
+    truth = (np.full(replicates, mu), np.full(replicates, sigma**2))
+    pool = None
+    points = np.empty((replicates, 0))
+    for i, (m, k) in enumerate(zip(sizes.tolist(), fresh_counts(sizes, fresh).tolist(),
+                                   strict=True)):
+        model = (means[i], variances[i])
+        if policy == "accumulate-subsample":
+            points = np.concatenate(
+                [points, *(_draw_points(gen, *src, c) for src, c in ((truth, k), (model, m - k)))],
+                axis=1,
+            )
+            keys = gen.random(points.shape)
+            chosen = np.take_along_axis(points, np.argsort(keys, axis=1)[:, :m], axis=1)
+            count, mean = m, chosen.mean(axis=1)
+            m2 = ((chosen - mean[:, None]) ** 2).sum(axis=1)
+        else:
+            parts = [_group_fit(gen, *src, c, method, chunk)
+                     for src, c in ((truth, k), (model, m - k)) if c > 0]
+            count, mean, m2 = parts[0] if len(parts) == 1 else _pool(*parts[0], *parts[1])
+            if policy == "accumulate":
+                pool = (count, mean, m2) if pool is None else _pool(*pool, count, mean, m2)
+                count, mean, m2 = pool
+        means[i + 1] = mean
+        variances[i + 1] = m2 / (count - 1.0 if fit == "unbiased" else float(count))
+    return means, variances
+
+
+def _group_fit(gen, loc, var, count, method, chunk):
+    """(count, mean, sum of squared deviations) of ``count`` draws from N(loc, var) per row."""
+    if method == "sufficient":
+        z = gen.standard_normal(loc.size)
+        chi2 = 2.0 * gen.standard_gamma((count - 1) / 2.0, loc.size) if count > 1 else 0.0
+        return count, loc + np.sqrt(var / count) * z, var * chi2
+    zbar, m2 = _standard_normal_fits(gen, loc.size, count, chunk)
+    return count, loc + np.sqrt(var) * zbar, var * m2
+
+
+def _pool(n_a, mean_a, m2_a, n_b, mean_b, m2_b):
+    """Pool two (count, mean, sum of squared deviations) summaries (Chan et al. 1979)."""
+    total = n_a + n_b
+    delta = mean_b - mean_a
+    return total, mean_a + delta * (n_b / total), m2_a + m2_b + delta**2 * (n_a * n_b / total)
+
+
+def _draw_points(gen, loc, var, count):
+    """``count`` draws from N(loc, var) for each row."""
+    return loc[:, None] + np.sqrt(var)[:, None] * gen.standard_normal((loc.size, count))
 
 
 def _segment_stats(z):

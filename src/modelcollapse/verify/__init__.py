@@ -30,6 +30,7 @@ from ._core import (
 from .discrete import discrete_claims
 from .gaussian import gaussian_claims
 from .multivariate import multivariate_claims
+from .regression import regression_claims
 
 __all__ = [
     "Calibration",
@@ -54,6 +55,7 @@ def _registry():
         *multivariate_claims("wishart"),
         *multivariate_claims("samples"),
         *discrete_claims(),
+        *regression_claims(),
     )
     names = [c.name for c in claims]
     if len(set(names)) != len(names):
