@@ -115,11 +115,15 @@ def test_vectorised_results_equal_elementwise_results(schedule, fit):
         vector = f(n, schedule, sigma, fit=fit)
         assert vector.shape == n.shape
         for k in n:
-            assert vector[k] == f(int(k), schedule, sigma[k], fit=fit)
+            # equal to rounding: numpy's SIMD exp/log may differ from the scalar path in the
+            # last bit, depending on the array length
+            elementwise = f(int(k), schedule, sigma[k], fit=fit)
+            np.testing.assert_allclose(vector[k], elementwise, rtol=1e-14, atol=0)
     p = np.array([-0.5, 1.0, 3.0])
     grid = g.sigma_moment(n[:, None], schedule, p[None, :], fit=fit)
     assert grid.shape == (n.size, p.size)
-    assert grid[-1, 1] == g.sigma_moment(int(n[-1]), schedule, 1.0, fit=fit)
+    np.testing.assert_allclose(grid[-1, 1], g.sigma_moment(int(n[-1]), schedule, 1.0, fit=fit),
+                               rtol=1e-14)
 
 
 def test_w2_is_three_halves_of_the_harmonic_sum_to_first_order():
