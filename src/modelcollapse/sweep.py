@@ -397,9 +397,11 @@ class DaskExecutor(concurrent.futures.Executor):
         self._executor = client.get_executor()
 
     def submit(self, fn, /, *args, **kwargs):
+        """Schedule ``fn(*args, **kwargs)`` on the cluster; return its Future."""
         return self._executor.submit(fn, *args, **kwargs)
 
     def shutdown(self, wait=True, *, cancel_futures=False):
+        """Close the client, and the cluster if this executor started it."""
         self._executor.shutdown(wait=wait and not cancel_futures)
         self.client.close()
         if self.cluster is not None:
