@@ -70,3 +70,30 @@ def test_python_dash_m_runs_the_same_cli():
     )
     assert done.returncode == 0, done.stderr
     assert CLAIM in done.stdout
+
+
+def test_report_writes_markdown_and_nonempty_figures(tmp_path, capsys):
+    assert main(["verify", "--quick", "--claim", CLAIM, "--report", str(tmp_path)]) == 0
+    report = (tmp_path / "report.md").read_text()
+    assert CLAIM in report and "seed = 0" in report
+    pngs = sorted(tmp_path.glob("*.png"))
+    assert {p.name for p in pngs} >= {"variance_growth.png", "sigma_collapse.png",
+                                      "w2_schedules.png", "discrete_diversity.png"}
+    for png in pngs:
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+        assert png.name in report
+
+
+def test_calibrate_prints_the_observed_rate_with_its_interval(capsys):
+    argv = ["verify", "--claim", CLAIM, "--calibrate", "20", "--alpha", "0.2",
+            "--replicates", "500", "--json"]
+    code = main(argv)
+    result = json.loads(capsys.readouterr().out)
+    assert result["runs"] == 20 and 0 <= result["rejections"] <= 20
+    low, high = result["interval"]
+    assert code == (0 if low <= 0.2 <= high else 1)
+
+
+def test_scheduler_and_workers_together_are_a_usage_error(capsys):
+    assert main(["verify", "--claim", CLAIM, "--workers", "2", "--scheduler", "tcp://x:1"]) == 2
+    assert "not both" in capsys.readouterr().err
