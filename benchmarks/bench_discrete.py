@@ -23,6 +23,7 @@ import time
 import numpy as np
 from scipy import stats
 
+from _timing import best_of
 from modelcollapse import discrete
 
 
@@ -54,15 +55,6 @@ def forward_loss(n, M, p):
     for _ in range(n - 1):
         law = law @ step
     return law[0]
-
-
-def best_of(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main(argv=None):

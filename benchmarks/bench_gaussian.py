@@ -18,10 +18,10 @@ measured in the same run are meaningful.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 
+from _timing import best_times
 from modelcollapse import gaussian
 
 N = 100
@@ -47,18 +47,6 @@ def rng_floor(n, m, replicates, rng):
     return z, gam
 
 
-def best_times(funcs, repeats):
-    """Best time of each function, the runs interleaved so that drift hits all alike."""
-    best = [np.inf] * len(funcs)
-    for seed in range(repeats):
-        for k, func in enumerate(funcs):
-            rng = np.random.default_rng(seed)
-            start = time.perf_counter()
-            func(rng)
-            best[k] = min(best[k], time.perf_counter() - start)
-    return best
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer points per generation")
@@ -80,6 +68,7 @@ def main(argv=None):
                 lambda rng, m=m, r=r: gaussian.simulate(N, m, replicates=r, rng=rng),
             ],
             repeats,
+            np.random.default_rng,
         )
         t_floor, t_suff = best_times(
             [
@@ -87,6 +76,7 @@ def main(argv=None):
                 lambda rng, m=m: gaussian.simulate(N, m, replicates=floor_replicates, rng=rng),
             ],
             repeats,
+            np.random.default_rng,
         )
         rate = N * floor_replicates / t_suff / 1e6
         print(f"{m:>6} {r:>8} {t_samp / t_note:>17.2f} {t_note / t_suff_r:>20.0f} "

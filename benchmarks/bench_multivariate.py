@@ -14,27 +14,16 @@ ratio against a plain reference implementation timed in the same process:
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import ot
 from scipy import stats
 
+from _timing import best_of
 from modelcollapse import multivariate as mv
 from modelcollapse.wasserstein import empirical_w2_squared
 
 N_GENERATIONS = 10
 REPLICATES = 20
-
-
-def best_of(fn, repeat=3):
-    """Best wall time of ``repeat`` calls (seconds)."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def notebook_loop(n, m, d, replicates, rng):

@@ -7,10 +7,9 @@ this run. Usage: ``PYTHONPATH=src python benchmarks/bench_sweep.py``.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
+from _timing import best_of
 from modelcollapse import gaussian
 from modelcollapse.sweep import BLOCK, dask_executor, local_executor, product_grid, sweep
 
@@ -23,34 +22,25 @@ def final_variance(params, replicates, rng):
     return chain.sigma2[:, -1]
 
 
-def best_of(repeats, run):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def main():
     def plain():
         for g, params in enumerate(GRID):
             final_variance(params, REPLICATES, np.random.default_rng([g]))
 
-    reference = best_of(3, plain)
+    reference = best_of(plain)
     print(f"{'plain loop, one call per point':<36} {reference:7.3f} s  1.00x plain")
     for block in (500, BLOCK, 10_000):
-        t = best_of(3, lambda b=block: sweep(final_variance, GRID, replicates=REPLICATES,
+        t = best_of(lambda b=block: sweep(final_variance, GRID, replicates=REPLICATES,
                                              block=b))
         print(f"{f'sweep serial, block={block}':<36} {t:7.3f} s  {t / reference:.2f}x plain")
     with local_executor(2) as pool:
         sweep(final_variance, GRID[:1], replicates=1, executor=pool)  # start the workers
-        t = best_of(3, lambda: sweep(final_variance, GRID, replicates=REPLICATES,
+        t = best_of(lambda: sweep(final_variance, GRID, replicates=REPLICATES,
                                      executor=pool))
         print(f"{'sweep, 2 processes':<36} {t:7.3f} s  {t / reference:.2f}x plain")
     with dask_executor(workers=2) as ex:
         sweep(final_variance, GRID[:1], replicates=1, executor=ex)
-        t = best_of(3, lambda: sweep(final_variance, GRID, replicates=REPLICATES,
+        t = best_of(lambda: sweep(final_variance, GRID, replicates=REPLICATES,
                                      executor=ex))
         print(f"{'sweep, dask LocalCluster, 2 workers':<36} {t:7.3f} s  {t / reference:.2f}x plain")
 
