@@ -542,15 +542,20 @@ def simulate(
         means, variances = _simulate_policy(
             gen, sizes, mu, sigma, replicates, method, fit, chunk, policy, fresh
         )
-        mu_arr, s2_arr = means.T, variances.T
-        mu_arr.flags.writeable = False
-        s2_arr.flags.writeable = False
-        return GaussianChain(
-            mu_arr, s2_arr, sizes, fit, method, seed_entropy(gen), policy, fresh
-        )
+    else:
+        means, variances = _simulate_replace(gen, sizes, mu, sigma, replicates, method, fit,
+                                             chunk)
+    # Generation-major buffers, returned as (replicates, n + 1) views: no copy.
+    mu_arr, s2_arr = means.T, variances.T
+    mu_arr.flags.writeable = False
+    s2_arr.flags.writeable = False
+    return GaussianChain(mu_arr, s2_arr, sizes, fit, method, seed_entropy(gen), policy, fresh)
 
-    means = np.empty((n + 1, replicates))
-    variances = np.empty((n + 1, replicates))
+
+def _simulate_replace(gen, sizes, mu, sigma, replicates, method, fit, chunk):
+    """The paper's recursion: each model fitted to the previous generation only."""
+    means = np.empty((sizes.size + 1, replicates))
+    variances = np.empty((sizes.size + 1, replicates))
     means[0] = mu
     variances[0] = sigma**2
     step = _sufficient_step if method == "sufficient" else _samples_step
@@ -558,11 +563,7 @@ def simulate(
     for i, m in enumerate(sizes.tolist()):
         step(gen, m, m - 1.0 if fit == "unbiased" else float(m), means[i], variances[i],
              means[i + 1], variances[i + 1], work)
-    # Generation-major buffers, returned as (replicates, n + 1) views: no copy.
-    mu_arr, s2_arr = means.T, variances.T
-    mu_arr.flags.writeable = False
-    s2_arr.flags.writeable = False
-    return GaussianChain(mu_arr, s2_arr, sizes, fit, method, seed_entropy(gen))
+    return means, variances
 
 
 class _Buffers:
