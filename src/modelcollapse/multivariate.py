@@ -596,7 +596,7 @@ def _simulate_policy(gen, sizes, truth, replicates, method, fit, chunk, policy, 
             points = np.concatenate(
                 [points, *(_draw_points(gen, *src, c) for src, c in sources)], axis=1
             )
-            order = np.argsort(gen.random(points.shape[:2]), axis=1)[:, :m]
+            order = np.argpartition(gen.random(points.shape[:2]), m - 1, axis=1)[:, :m]
             chosen = np.take_along_axis(points, order[..., None], axis=1)
             count, (mu, scatter) = m, _segment_stats(chosen)
         else:
