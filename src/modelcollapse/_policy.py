@@ -14,7 +14,7 @@ import numpy as np
 
 from ._validate import check_choice, check_real
 
-__all__ = ["POLICIES", "check_fresh", "check_policy", "fresh_counts"]
+__all__ = ["POLICIES", "check_fresh", "check_policy", "check_subsample_method", "fresh_counts"]
 
 POLICIES = ("replace", "accumulate", "accumulate-subsample")
 
@@ -22,6 +22,15 @@ POLICIES = ("replace", "accumulate", "accumulate-subsample")
 def check_policy(policy):
     """Return ``policy`` if it is one of :data:`POLICIES`."""
     return check_choice("policy", policy, POLICIES)
+
+
+def check_subsample_method(policy, method):
+    """Refuse ``"accumulate-subsample"`` unless ``method == "samples"`` (no sufficient stats)."""
+    if policy == "accumulate-subsample" and method != "samples":
+        raise ValueError(
+            "method must be 'samples' for policy='accumulate-subsample' (subsamples of the "
+            f"pool share points, so no sufficient statistic exists), got method={method!r}"
+        )
 
 
 def check_fresh(fresh, *, scalar=True):

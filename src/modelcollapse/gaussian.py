@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from ._policy import check_fresh, check_policy, fresh_counts
+from ._policy import check_fresh, check_policy, check_subsample_method, fresh_counts
 from ._rng import as_generator, seed_entropy
 from ._special import digamma_minus_log, log_gamma_ratio_scaled
 from ._validate import check_choice, check_int, check_int_array, check_positive, check_real
@@ -532,11 +532,7 @@ def simulate(
     chunk = check_int("chunk", chunk, minimum=SEGMENT, why=" (points held in memory; SEGMENT)")
     check_policy(policy)
     fresh = check_fresh(fresh)
-    if policy == "accumulate-subsample" and method != "samples":
-        raise ValueError(
-            "method must be 'samples' for policy='accumulate-subsample' (subsamples of the "
-            f"pool share points, so no sufficient statistic exists), got method={method!r}"
-        )
+    check_subsample_method(policy, method)
     gen = as_generator(rng)
     if policy != "replace" or fresh > 0:
         means, variances = _simulate_policy(

@@ -42,6 +42,7 @@ import numpy as np
 from scipy import special
 
 from . import gaussian
+from ._policy import check_fresh, check_policy, check_subsample_method, fresh_counts
 from ._rng import as_generator, seed_entropy
 from ._special import digamma_minus_log
 from ._validate import check_choice, check_covariance, check_int, check_int_array, check_real
@@ -400,6 +401,10 @@ class MultivariateChain:
         How the chain was fitted and simulated.
     seed_entropy : int or None
         Entropy of the seed sequence that drove the simulation (provenance).
+    policy : str
+        What each model was fitted to (see :func:`simulate`).
+    fresh : float
+        Fraction of each generation drawn afresh from the truth.
     """
 
     mu: np.ndarray
@@ -408,6 +413,8 @@ class MultivariateChain:
     fit: str
     method: str
     seed_entropy: int | None
+    policy: str = "replace"
+    fresh: float = 0.0
 
     @property
     def n(self):
@@ -453,6 +460,8 @@ def simulate(
     fit="unbiased",
     chunk=2**22,
     rng=None,
+    policy="replace",
+    fresh=0.0,
 ):
     r"""Simulate ``replicates`` independent chains of ``n`` d-dimensional Gaussian refits.
 
@@ -483,12 +492,32 @@ def simulate(
         ``method="samples"`` only: numbers held in memory at once (default
         2**22, 32 MiB), ``>= SEGMENT * d``. It never changes the numbers.
     rng : None, int, numpy.random.Generator or numpy.random.SeedSequence
+    policy : {"replace", "accumulate", "accumulate-subsample"}, optional
+        What model :math:`i + 1` is fitted to, as in
+        :func:`modelcollapse.gaussian.simulate`: generation :math:`i` alone (the
+        paper's theory), the pool of generations :math:`0..i` (both methods;
+        ``"wishart"`` pools each generation's count, mean and scatter matrix
+        exactly), or :math:`M_i` points drawn without replacement from that
+        pool (``method="samples"`` only; the pool is held in memory).
+    fresh : float, optional
+        Fraction :math:`f \in [0, 1]` of every generation drawn afresh from
+        :math:`N(\mu, \Sigma)`: :math:`K_i = \lfloor f M_i + 1/2\rfloor` of the
+        :math:`M_i` points; the others come from model :math:`i`. ``fresh=0``
+        with ``policy="replace"`` is the paper's chain, bit for bit.
 
     Returns
     -------
     MultivariateChain
         ``mu`` (replicates, n + 1, d) and ``cov`` (replicates, n + 1, d, d);
         mind the memory of the latter for large ``d``.
+
+    Notes
+    -----
+    Along any fixed unit vector :math:`e` the projected chain
+    :math:`(e^\top\mu_n, e^\top\Sigma_n e)` is the 1-D chain of the same
+    policy with :math:`\sigma^2 = e^\top\Sigma e`, so the closed forms of
+    :mod:`modelcollapse.policies` carry over
+    (:func:`~modelcollapse.policies.multivariate_mean_squared_error`).
 
     Examples
     --------
@@ -507,7 +536,16 @@ def simulate(
     check_choice("method", method, METHODS)
     check_choice("fit", fit, FITS)
     chunk = check_int("chunk", chunk, minimum=SEGMENT * d, why=" (numbers held; SEGMENT * d)")
+    check_policy(policy)
+    fresh = check_fresh(fresh)
+    check_subsample_method(policy, method)
     gen = as_generator(rng)
+    if policy != "replace" or fresh > 0:
+        mus, covs = _simulate_policy(gen, sizes, (mean, cov, root), replicates, method, fit,
+                                     chunk, policy, fresh)
+        mus.flags.writeable = False
+        covs.flags.writeable = False
+        return MultivariateChain(mus, covs, sizes, fit, method, seed_entropy(gen), policy, fresh)
 
     mus = np.empty((replicates, n + 1, d))
     covs = np.empty((replicates, n + 1, d, d))
@@ -531,6 +569,76 @@ def simulate(
     mus.flags.writeable = False
     covs.flags.writeable = False
     return MultivariateChain(mus, covs, sizes, fit, method, seed_entropy(gen))
+
+
+def _simulate_policy(gen, sizes, truth, replicates, method, fit, chunk, policy, fresh):
+    """(means, covariances) of chains under a data policy, shapes (rows, n + 1, d[, d]).
+
+    Each generation is summarised by (count, mean, scatter matrix), its fresh
+    and synthetic parts pooled exactly (Chan et al. 1979); under
+    ``"accumulate"`` the summaries of all generations so far are pooled the
+    same way, which is the fit to the pooled points.
+    """
+    mean, cov, root = truth
+    d = mean.size
+    mus = np.empty((replicates, sizes.size + 1, d))
+    covs = np.empty((replicates, sizes.size + 1, d, d))
+    mus[:, 0] = mean
+    covs[:, 0] = cov
+    truth = (np.broadcast_to(mean, (replicates, d)), np.broadcast_to(root, (replicates, d, d)))
+    model = truth
+    pool = None
+    points = np.empty((replicates, 0, d))
+    for i, (m, k) in enumerate(zip(sizes.tolist(), fresh_counts(sizes, fresh).tolist(),
+                                   strict=True)):
+        sources = ((truth, k), (model, m - k))
+        if policy == "accumulate-subsample":
+            points = np.concatenate(
+                [points, *(_draw_points(gen, *src, c) for src, c in sources)], axis=1
+            )
+            order = np.argpartition(gen.random(points.shape[:2]), m - 1, axis=1)[:, :m]
+            chosen = np.take_along_axis(points, order[..., None], axis=1)
+            count, (mu, scatter) = m, _segment_stats(chosen)
+        else:
+            parts = [_group_fit(gen, *src, c, method, chunk) for src, c in sources if c > 0]
+            count, mu, scatter = parts[0] if len(parts) == 1 else _pool(*parts[0], *parts[1])
+            if policy == "accumulate":
+                pool = (count, mu, scatter) if pool is None else _pool(*pool, count, mu, scatter)
+                count, mu, scatter = pool
+        c = scatter / (count - 1.0 if fit == "unbiased" else float(count))
+        c = 0.5 * (c + np.swapaxes(c, -1, -2))
+        mus[:, i + 1] = mu
+        covs[:, i + 1] = c
+        model = (mu, np.linalg.cholesky(c))
+    return mus, covs
+
+
+def _group_fit(gen, loc, root, count, method, chunk):
+    """(count, mean, scatter) of ``count`` draws from N(loc, root root^T) per row."""
+    rows, d = loc.shape
+    if method == "wishart" and count > d:
+        zbar = gen.standard_normal((rows, d)) / np.sqrt(count)
+        a = _bartlett(gen, rows, d, count - 1)
+        spread = a @ np.swapaxes(a, -1, -2)
+    else:
+        # Fewer than d + 1 points have a singular scatter (no Bartlett factor): draw them.
+        zbar, spread = _standard_normal_fits(gen, rows, count, d, chunk)
+    return (count, loc + (root @ zbar[..., None])[..., 0],
+            root @ spread @ np.swapaxes(root, -1, -2))
+
+
+def _pool(n_a, mean_a, scatter_a, n_b, mean_b, scatter_b):
+    """Pool two (count, mean, scatter) summaries (Chan et al. 1979)."""
+    total = n_a + n_b
+    delta = mean_b - mean_a
+    between = delta[..., :, None] * delta[..., None, :] * (n_a * n_b / total)
+    return total, mean_a + delta * (n_b / total), scatter_a + scatter_b + between
+
+
+def _draw_points(gen, loc, root, count):
+    """``count`` draws from N(loc, root root^T) for each row, shape (rows, count, d)."""
+    z = gen.standard_normal((loc.shape[0], count, loc.shape[1]))
+    return loc[:, None, :] + z @ np.swapaxes(root, -1, -2)
 
 
 def _bartlett(gen, rows, d, k):

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import discrete, gaussian
+from . import discrete, gaussian, policies, regression
 from .schedule import Constant, Linear, Power
 
 __all__ = [
+    "data_policies",
     "discrete_diversity",
     "quantile_plot",
     "sigma_collapse",
@@ -123,4 +124,105 @@ def discrete_diversity(n=200, M=100, K=50, *, s=1.1, replicates=200, rng=0):
     lines = ax.get_legend_handles_labels()
     more = twin.get_legend_handles_labels()
     ax.legend(lines[0] + more[0], lines[1] + more[1], fontsize="small")
+    return fig
+
+
+def _mean_and_error(ax, x, y, *, marker="o", **kw):
+    """Monte Carlo mean of the rows of ``y`` at ``x`` with ±1 s.e. bars."""
+    ax.errorbar(x, y.mean(axis=0), yerr=y.std(axis=0, ddof=1) / np.sqrt(y.shape[0]), fmt=marker,
+                ms=2.5, capsize=1.5, alpha=0.75, **kw)
+
+
+def data_policies(n=100, M=10, *, fresh=0.1, sigma=1.0, replicates=2000, rng=0):
+    r"""What data is worth keeping: each model's distance to the truth under each data policy.
+
+    Three panels against the generation :math:`n`, closed forms as lines and
+    Monte Carlo means (±1 s.e.) as points:
+
+    * 1-D Gaussian, :math:`W_2^2(N(\mu_n, \sigma_n^2), D_0)` under replace,
+      accumulate, accumulate-subsample and a fresh fraction: for replace the
+      exact :func:`~modelcollapse.gaussian.expected_w2_squared`; for the others
+      the lower bound :math:`a_n + (\sqrt{v_n} - \sigma)^2` of
+      :mod:`modelcollapse.policies` (Jensen: :math:`E\sigma_n \le \sqrt{v_n}`),
+      whose mean term :math:`a_n` is exact.
+    * Discrete Zipf chain (K = 50, M = 100), replace against a fresh fraction:
+      heterozygosity :math:`E[H_n]/H_0` (closed forms), support (closed form for
+      replace) and entropy (simulation), each relative to the truth.
+    * Least squares (d = 10, T = 30), replace and accumulate: expected test
+      error :math:`n\sigma^2 d/(T-d-1)` against
+      :math:`\sigma^2 d/(T-d-1)\sum_{k\le n}1/k^2`.
+
+    Returns one :class:`~matplotlib.figure.Figure` with the three panels.
+    """
+    fig, _ = _figure()
+    fig.clear()
+    fig.set_size_inches(15, 4.4)
+    gauss, disc, reg = fig.subplots(1, 3)
+    gens = np.arange(n + 1)
+    sub = gens[:: max(1, n // 25)]
+
+    runs = (("replace", 0.0, "replace"), ("accumulate", 0.0, "accumulate"),
+            ("accumulate-subsample", 0.0, "accumulate-subsample"),
+            ("replace", fresh, f"{fresh:.0%} fresh"))
+    for (policy, f, label), color in zip(runs, ("C3", "C0", "C1", "C2"), strict=True):
+        # The subsample holds and sorts the whole pool: a quarter of the chains.
+        pooled = policy == "accumulate-subsample"
+        chain = gaussian.simulate(n, M, sigma=sigma, replicates=replicates // 4 if pooled
+                                  else replicates, policy=policy, fresh=f,
+                                  method="samples" if pooled else "sufficient", rng=rng)
+        w2 = chain.mu[:, sub] ** 2 + (np.sqrt(chain.sigma2[:, sub]) - sigma) ** 2
+        _mean_and_error(gauss, sub, w2, color=color)
+        if policy == "replace" and f == 0:
+            gauss.plot(gens, gaussian.expected_w2_squared(gens, M, sigma), color=color,
+                       label=f"{label} (exact)")
+        elif policy != "accumulate-subsample":
+            a = policies.gaussian_mean_squared_error(gens, M, sigma, policy=policy, fresh=f)
+            v = policies.gaussian_sigma2_mean(gens, M, sigma, policy=policy, fresh=f)
+            gauss.plot(gens, a + (np.sqrt(v) - sigma) ** 2, color=color,
+                       label=f"{label} (lower bound)")
+        else:
+            gauss.plot([], [], "o", ms=2.5, color=color, label=f"{label} (simulation only)")
+    gauss.set_yscale("log")
+    gauss.set(title=f"1-D Gaussian, M = {M}", xlabel="generation $n$",
+              ylabel=r"$W_2^2(N(\mu_n, \sigma_n^2), D_0)$")
+    gauss.legend(fontsize="small", title="points: simulation ±1 s.e.", title_fontsize="small")
+
+    K, m_disc, n_disc = 50, 100, 2 * n
+    p0 = discrete.zipf_p0(K, 1.1)
+    dgens = np.arange(n_disc + 1)
+    dsub = dgens[:: max(1, n_disc // 25)]
+    h0 = 1 - np.sum(p0**2)
+    for f, color, label in ((0.0, "C3", "replace"), (fresh, "C2", f"{fresh:.0%} fresh")):
+        chain = discrete.simulate(n_disc, m_disc, p0, replicates=replicates // 10, fresh=f,
+                                  rng=rng)
+        het = 1 - np.sum(chain.p[:, dsub] ** 2, axis=-1)
+        disc.plot(dgens, policies.discrete_heterozygosity(dgens, m_disc, p0, fresh=f) / h0,
+                  color=color, label=f"{label}: heterozygosity (closed form)")
+        _mean_and_error(disc, dsub, het / h0, color=color)
+        support = chain.support_size()[:, dsub] / K
+        _mean_and_error(disc, dsub, support, color=color, marker="s", mfc="none")
+        entropy = chain.entropy()[:, dsub] / chain.entropy()[0, 0]
+        disc.plot(dsub, entropy.mean(axis=0), ":", color=color, label=f"{label}: entropy (sim)")
+        if f == 0:
+            disc.plot(dgens, discrete.expected_support(dgens, m_disc, p0) / K, "--", color=color,
+                      label=f"{label}: support (closed form; squares: sim)")
+    disc.set(title=f"Discrete Zipf(1.1), K = {K}, M = {m_disc}", xlabel="generation $n$",
+             ylabel="relative to the truth", ylim=(0, 1.05))
+    disc.legend(fontsize="x-small")
+
+    d, T, n_reg = 10, 30, min(n, 30)
+    rgens = np.arange(n_reg + 1)
+    for policy, color in (("replace", "C3"), ("accumulate", "C0")):
+        chain = regression.simulate(n_reg, d, T, sigma=sigma, policy=policy,
+                                    replicates=replicates // 10, rng=rng)
+        reg.plot(rgens, regression.expected_test_error(rgens, d, T, sigma=sigma, policy=policy),
+                 color=color, label=f"{policy} (closed form)")
+        _mean_and_error(reg, rgens, chain.test_error, color=color)
+    reg.axhline(np.pi**2 / 6 * sigma**2 * d / (T - d - 1), color="C0", ls=":", lw=0.8,
+                label=r"$(\pi^2/6)\,\sigma^2 d/(T-d-1)$")
+    reg.set(title=f"Least squares, d = {d}, T = {T} (fixed design)", xlabel="generation $n$",
+            ylabel=r"test error $\|w_n - w_0\|_\Sigma^2$")
+    reg.legend(fontsize="small")
+    fig.suptitle("What data is worth keeping: replace collapses; accumulating or fresh real "
+                 "data keeps the model near the truth")
     return fig

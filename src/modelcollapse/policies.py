@@ -1,8 +1,9 @@
 r"""Breaking the curse: closed forms under the data policies of the simulators.
 
 Which data each model is fitted to decides whether collapse happens
-(:mod:`modelcollapse._policy` defines the policies; the Gaussian simulator
-takes them as ``policy=`` and ``fresh=``):
+(:mod:`modelcollapse._policy` defines the policies; the Gaussian simulators,
+1-D and d-dimensional, take them as ``policy=`` and ``fresh=``, the discrete
+one ``fresh=``):
 
 * ``"replace"`` (Shumailov et al. 2023): model :math:`i + 1` sees generation
   :math:`i` only; the mean's error grows like :math:`\sigma^2\sum_i 1/M_i`.
@@ -43,9 +44,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import gaussian
+from . import gaussian, multivariate
 from ._policy import check_fresh, check_policy, fresh_counts
-from ._validate import check_choice, check_int_array, check_positive, check_real
+from ._validate import (
+    check_choice,
+    check_covariance,
+    check_int_array,
+    check_positive,
+    check_real,
+)
 from .schedule import sizes_at_least
 
 __all__ = [
@@ -55,6 +62,8 @@ __all__ = [
     "gaussian_sigma2_mean",
     "gaussian_stationary_mean_squared_error",
     "gaussian_stationary_sigma2",
+    "multivariate_expected_cov",
+    "multivariate_mean_squared_error",
 ]
 
 _WHY_M = " (a variance is fitted to M_i >= 2 points)"
@@ -187,6 +196,75 @@ def gaussian_sigma2_mean(n, M, sigma=1.0, *, policy="replace", fresh=0.0, fit="u
     """
     n, sigma, _, v = _paths(n, M, sigma, policy, fresh, fit)
     return _scalar(sigma**2 * v[n])
+
+
+def multivariate_mean_squared_error(n, M, cov, *, policy="replace", fresh=0.0, fit="unbiased"):
+    r""":math:`E\lVert\mu_n - \mu\rVert^2` of the d-dimensional chain under a policy.
+
+    Parameters
+    ----------
+    n : int or array_like of int
+        Number of fits, ``>= 0``.
+    M : int, sequence of int or :class:`~modelcollapse.schedule.Schedule`
+        Generation sizes ``M_i >= 2`` (the simulator needs ``M_i >= d + 1``).
+    cov : array_like, shape (..., d, d)
+        Covariance :math:`\Sigma` of the truth (symmetric PSD).
+    policy, fresh, fit
+        As in :func:`gaussian_mean_squared_error`.
+
+    Returns
+    -------
+    ndarray or float
+        Broadcast over ``n`` and the leading axes of ``cov``.
+
+    Notes
+    -----
+    Along a fixed unit vector :math:`e`, every policy's pooled mean and
+    covariance project to the pooled mean and variance of the projected points,
+    which given model :math:`i` are :math:`N(e^\top\mu_i, e^\top\Sigma_i e)`
+    (synthetic) or :math:`N(e^\top\mu, e^\top\Sigma e)` (fresh): the projection
+    is the 1-D chain with :math:`\sigma^2 = e^\top\Sigma e`. Summing over an
+    eigenbasis of :math:`\Sigma`,
+
+    .. math::
+
+        E\lVert\mu_n - \mu\rVert^2 = \operatorname{tr}\Sigma\; a_n ,
+
+    with :math:`a_n` the 1-D error at :math:`\sigma = 1`
+    (:func:`gaussian_mean_squared_error`); accumulating with a constant ``M``,
+    below :math:`(\pi^2/6)\operatorname{tr}\Sigma/M`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(float(multivariate_mean_squared_error(1000, 10, np.eye(3), policy="accumulate")), 6)
+    0.488062
+    """
+    trace, _ = multivariate._trace_and_eigs(cov)
+    return _scalar(gaussian_mean_squared_error(n, M, policy=policy, fresh=fresh, fit=fit) * trace)
+
+
+def multivariate_expected_cov(n, M, cov, *, policy="replace", fresh=0.0, fit="unbiased"):
+    r"""Expected fitted covariance :math:`E[\Sigma_n]` under a policy, shape ``n.shape + (d, d)``.
+
+    Notes
+    -----
+    By the projection argument of :func:`multivariate_mean_squared_error`,
+    :math:`e^\top E[\Sigma_n] e = v_n\, e^\top\Sigma e` for every unit
+    :math:`e`, so (polarisation) :math:`E[\Sigma_n] = v_n\Sigma` with
+    :math:`v_n` of :func:`gaussian_sigma2_mean` at :math:`\sigma = 1`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> expected = multivariate_expected_cov(3, 10, 2 * np.eye(2), policy="accumulate")
+    >>> np.round(expected, 6)  # 2 (1 - 1/38)(1 - 1/87)
+    array([[1.924985, 0.      ],
+           [0.      , 1.924985]])
+    """
+    cov, _, _ = check_covariance("cov", cov)
+    v = np.asarray(gaussian_sigma2_mean(n, M, policy=policy, fresh=fresh, fit=fit))
+    return v[..., None, None] * cov
 
 
 def _stationary_denominator(M, fresh, fit):

@@ -30,6 +30,7 @@ from ._core import (
 from .discrete import discrete_claims
 from .gaussian import gaussian_claims
 from .multivariate import multivariate_claims
+from .policies import policy_claims
 from .regression import regression_claims
 
 __all__ = [
@@ -56,6 +57,7 @@ def _registry():
         *multivariate_claims("samples"),
         *discrete_claims(),
         *regression_claims(),
+        *policy_claims(),
     )
     names = [c.name for c in claims]
     if len(set(names)) != len(names):

@@ -20,6 +20,13 @@ FIGURES = (
      "ever rarer chains that a finite run does not contain, which is the collapse itself."),
     ("discrete_diversity.png", "discrete_diversity",
      "Discrete chains lose their rare categories first; support and entropy decay."),
+    ("data_policies.png", "data_policies",
+     "What data is worth keeping: distance to the truth per data policy (replace, accumulate, "
+     "accumulate-subsample, a fresh fraction of real data). Gaussian: W2^2 to D0, exact for "
+     "replace (the simulated mean again falls short at large n, carried by rare chains) and "
+     "the lower bound a_n + (sqrt(v_n) - sigma)^2 otherwise; discrete: heterozygosity (closed "
+     "forms), support and entropy; least squares: test error, linear growth against the "
+     "pi^2/6 bound."),
 )
 
 
