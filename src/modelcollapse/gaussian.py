@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from ._chain import FittedChain
 from ._policy import check_fresh, check_policy, check_subsample_method, fresh_counts
 from ._rng import as_generator, seed_entropy
 from ._special import digamma_minus_log, log_gamma_ratio_scaled
@@ -396,7 +397,7 @@ def typical_sigma2(n, M, sigma=1.0, *, fit="unbiased"):
 
 
 @dataclass(frozen=True)
-class GaussianChain:
+class GaussianChain(FittedChain):
     """The fitted models of simulated chains, column 0 being the truth.
 
     Attributes
@@ -423,16 +424,6 @@ class GaussianChain:
     seed_entropy: int | None
     policy: str = "replace"
     fresh: float = 0.0
-
-    @property
-    def n(self):
-        """Number of fits simulated."""
-        return self.mu.shape[1] - 1
-
-    @property
-    def replicates(self):
-        """Number of independent chains."""
-        return self.mu.shape[0]
 
     def draw(self, generation, size=1, *, rng=None):
         """Draw ``size`` points :math:`X^g_j` of ``generation`` from each chain's model ``g``.

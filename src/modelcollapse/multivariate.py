@@ -42,6 +42,7 @@ import numpy as np
 from scipy import special
 
 from . import gaussian
+from ._chain import FittedChain
 from ._policy import check_fresh, check_policy, check_subsample_method, fresh_counts
 from ._rng import as_generator, seed_entropy
 from ._special import digamma_minus_log
@@ -386,7 +387,7 @@ def expected_w2_squared_first_order(n, M, cov):
 
 
 @dataclass(frozen=True)
-class MultivariateChain:
+class MultivariateChain(FittedChain):
     """The fitted models of simulated chains, generation 0 being the truth.
 
     Attributes
@@ -415,16 +416,6 @@ class MultivariateChain:
     seed_entropy: int | None
     policy: str = "replace"
     fresh: float = 0.0
-
-    @property
-    def n(self):
-        """Number of fits simulated."""
-        return self.mu.shape[1] - 1
-
-    @property
-    def replicates(self):
-        """Number of independent chains."""
-        return self.mu.shape[0]
 
     @property
     def d(self):
