@@ -24,8 +24,10 @@ def symbol(expr, name):
     return next(s for s in expr.free_symbols if s.name == name)
 
 
+# M stays below ~10^3: sympy evaluates psi at half-integers exactly, as harmonic numbers whose
+# digits grow with M (the large-M accuracy of log_det_drift is held against mpmath elsewhere).
 @settings(deadline=None, max_examples=15)
-@given(st.integers(1, 6), st.integers(0, 10**4))
+@given(st.integers(1, 6), st.integers(0, 1000))
 def test_log_det_drift_is_the_derived_expression(derivation, d, extra):
     expr = derivation.results["log_det_drift"]
     m = d + 1 + extra
