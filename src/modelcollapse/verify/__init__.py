@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from ._core import Claim, ClaimResult, Report, check_claim, mean_test, run_claims
 from .gaussian import gaussian_claims
+from .variance_gamma import variance_gamma_claims
 
 __all__ = ["Claim", "ClaimResult", "Report", "check_claim", "mean_test", "registry", "run"]
 
@@ -26,6 +27,7 @@ def registry():
     return [
         *gaussian_claims("sufficient"),
         *gaussian_claims("samples"),
+        *variance_gamma_claims(),
     ]
 
 
