@@ -19,7 +19,7 @@ import time
 import warnings
 
 import numpy as np
-from scipy import integrate, special, stats
+from scipy import special, stats
 
 from modelcollapse.variance_gamma import variance_gamma
 
