@@ -7,7 +7,7 @@ with calibrated statistics (``modelcollapse verify``).
 
 from __future__ import annotations
 
-from . import gaussian, schedule
+from . import gaussian, schedule, variance_gamma
 from .gaussian import GaussianChain
 from .schedule import Constant, Explicit, Geometric, Linear, Power, Schedule
 
@@ -24,4 +24,5 @@ __all__ = [
     "__version__",
     "gaussian",
     "schedule",
+    "variance_gamma",
 ]
