@@ -99,6 +99,7 @@ def test_derived_vg_density_is_the_gamma_mixture_of_normals(M0, sigma, u):
     x = u * sigma
     derived = at("vg_density", x=x, **{"lambda": (M0 - 1) / 2}, alpha=np.sqrt(M0 - 1) / sigma)
     np.testing.assert_allclose(derived, mixture_density(x, M0, sigma), rtol=RTOL)
+    np.testing.assert_allclose(derived, gaussian.generation_law(M0, sigma).pdf(x), rtol=RTOL)
 
 
 def tampered(method, label, wrong):

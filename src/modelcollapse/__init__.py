@@ -16,6 +16,7 @@ from . import (
     regression,
     schedule,
     sweep,
+    variance_gamma,
     wasserstein,
 )
 from .discrete import DiscreteChain
@@ -44,5 +45,6 @@ __all__ = [
     "regression",
     "schedule",
     "sweep",
+    "variance_gamma",
     "wasserstein",
 ]

@@ -46,6 +46,7 @@ from .schedule import sizes_at_least
 __all__ = [
     "GaussianChain",
     "expected_w2_squared",
+    "generation_law",
     "log_sigma2_mean",
     "log_sigma2_variance",
     "log_sigma_moment",
@@ -708,3 +709,76 @@ def _standard_normal_fits(gen, rows, m, chunk):
         mean, spread = _combine(counts, means, m2s)
         zbar[r], m2[r] = mean[0], spread[0]
     return zbar, m2
+
+
+# --------------------------------------------------------------------------
+# the law of a generation-one draw
+
+
+def generation_law(M, sigma=1.0, *, fit="unbiased"):
+    r"""The exact law of a fresh generation-one draw about its fitted mean, :math:`X^1_j - \mu_1`.
+
+    Parameters
+    ----------
+    M : int
+        Size :math:`M_0 \ge 2` of generation 0 (the sample model 1 is fitted to).
+    sigma : float, optional
+        Scale of the truth :math:`N(\mu, \sigma^2)`, ``> 0``.
+    fit : {"unbiased", "mle"}, optional
+        The variance fit of model 1.
+
+    Returns
+    -------
+    scipy.stats frozen distribution
+        :data:`modelcollapse.variance_gamma.variance_gamma` frozen at
+        :math:`\lambda = (M-1)/2`, :math:`\alpha = \sqrt{d}/\sigma`,
+        :math:`\beta = 0`, ``loc = 0``, with :math:`d = M - 1` (unbiased) or
+        :math:`d = M` (MLE).
+
+    Notes
+    -----
+    Given model 1, :math:`X^1_j - \mu_1 = \sigma_1 Z` with :math:`Z \sim N(0, 1)`
+    independent of :math:`\sigma_1^2 = \sigma^2\chi^2_{M-1}/d`, which is
+    independent of :math:`\mu_1` (Cochran). So :math:`X^1_j - \mu_1` is
+    independent of :math:`\mu_1`, and conditioning on :math:`\mu_1` does not
+    change its law, a normal variance mixture with
+    :math:`\sigma_1^2 \sim \mathrm{Gamma}((M-1)/2, \text{rate} = d/(2\sigma^2))`:
+
+    .. math::
+
+        X^1_j - \mu_1 \sim \mathrm{VG}\Big(\lambda = \tfrac{M-1}{2},\
+            \alpha = \tfrac{\sqrt{d}}{\sigma},\ \beta = 0\Big),
+
+    whose variance is :math:`\sigma^2` (unbiased; :math:`\sigma^2(M-1)/M` for
+    the MLE) and excess kurtosis :math:`6/(M-1)` (Shumailov et al. 2023,
+    "Single-dimensional Gaussian").
+
+    What is *not* variance-gamma: :math:`X^1_j` itself is this law convolved
+    with :math:`\mu_1 - \mu \sim N(0, \sigma^2/M)` (a normal variance mixture
+    with a shifted gamma mixing law, not VG); two draws :math:`X^1_j, X^1_k` of
+    one chain share :math:`\sigma_1` and are not independent; and later
+    generations :math:`X^n_j - \mu_n`, :math:`n \ge 2`, mix the normal over a
+    product of :math:`n` independent scaled :math:`\chi^2` variables, which is
+    not a gamma law, so they are not VG.
+
+    As :math:`M \to \infty` the law tends to :math:`N(0, \sigma^2)` at rate
+    :math:`1/M`: in Kolmogorov-Smirnov distance
+    :math:`\approx 2 c_{KS}/(M-1) \approx 0.138/(M-1)`, see
+    :func:`modelcollapse.variance_gamma.normal_distance` at
+    :math:`\lambda = (M-1)/2`.
+
+    Examples
+    --------
+    >>> law = generation_law(10, sigma=2.0)
+    >>> float(law.var())  # sigma^2
+    4.0
+    >>> round(float(law.stats(moments="k")), 12)  # 6 / (M - 1)
+    0.666666666667
+    """
+    from .variance_gamma import variance_gamma
+
+    M = check_int("M", M, minimum=2, why=_WHY_M)
+    sigma = float(check_positive("sigma", sigma))
+    check_choice("fit", fit, FITS)
+    d = M - 1.0 if fit == "unbiased" else float(M)
+    return variance_gamma((M - 1) / 2.0, np.sqrt(d) / sigma, 0.0)

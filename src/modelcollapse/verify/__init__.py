@@ -32,6 +32,7 @@ from .gaussian import gaussian_claims
 from .multivariate import multivariate_claims
 from .policies import policy_claims
 from .regression import regression_claims
+from .variance_gamma import variance_gamma_claims
 
 __all__ = [
     "Calibration",
@@ -53,6 +54,7 @@ def _registry():
     claims = (
         *gaussian_claims("sufficient"),
         *gaussian_claims("samples"),
+        *variance_gamma_claims(),
         *multivariate_claims("wishart"),
         *multivariate_claims("samples"),
         *discrete_claims(),

@@ -18,6 +18,8 @@ FIGURES = (
      "E[W2^2] for constant, linear and super-linear sample sizes. For a constant M the "
      "simulated mean falls below the closed form at large n: the expectation is carried by "
      "ever rarer chains that a finite run does not contain, which is the collapse itself."),
+    ("generation_one_law.png", "generation_one_law",
+     "A fresh generation-one draw X^1_j - mu_1 is variance-gamma: heavier-tailed than normal."),
     ("discrete_diversity.png", "discrete_diversity",
      "Discrete chains lose their rare categories first; support and entropy decay."),
     ("data_policies.png", "data_policies",

@@ -1,0 +1,354 @@
+"""The variance-gamma distribution: scipy's distribution battery, mpmath references,
+and the generation-one law of the Gaussian recursion.
+
+Statistical checks use fixed seeds; each states its false-alarm rate alpha (0.01
+per check) and has a companion showing a wrong law is rejected at that level.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import integrate, stats
+
+from modelcollapse import gaussian
+from modelcollapse.variance_gamma import (
+    KS_RATE,
+    TV_RATE,
+    _moments,
+    normal_distance,
+    variance_gamma,
+)
+
+ALPHA = 0.01
+LOG_TINY = np.log(np.finfo(float).smallest_subnormal)
+REFERENCE = json.loads((Path(__file__).parent / "reference" / "variance_gamma.json").read_text())
+
+# lam from 0.05 to 10^6 (log-uniform), alpha a scale, beta/alpha up to 1 - 1e-6.
+lams = st.one_of(st.sampled_from([0.05, 0.5, 1.0, 25.5, 1e6]),
+                 st.floats(np.log(0.05), np.log(1e6)).map(np.exp))
+alphas = st.floats(-2.0, 2.0).map(np.exp)
+skews = st.one_of(st.sampled_from([0.0, 1 - 1e-6, -(1 - 1e-6)]), st.floats(-0.999, 0.999))
+params = st.tuples(lams, alphas, skews).map(lambda p: (p[0], p[1], p[1] * p[2]))
+# for the quadrature checks (scipy's quad loses the 1e-11 target at |beta| / alpha ~ 1 - 1e-6)
+moderate = st.tuples(lams, alphas, st.floats(-0.99, 0.99)).map(lambda p: (p[0], p[1], p[1] * p[2]))
+
+
+def spread(lam, alpha, beta):
+    mean, var, _, _ = _moments(lam, alpha, beta)
+    return float(mean), float(np.sqrt(var))
+
+
+# --------------------------------------------------------------------------
+# reference values (mpmath, tests/reference/make_variance_gamma.py)
+
+
+@pytest.mark.parametrize("row", REFERENCE["pdf"], ids=lambda r: f"{r['x']}-{r['lam']}")
+def test_logpdf_matches_mpmath(row):
+    got = variance_gamma.logpdf(row["x"], row["lam"], row["alpha"], row["beta"])
+    assert got == pytest.approx(row["logpdf"], rel=1e-13, abs=1e-13)
+
+
+@pytest.mark.parametrize("row", REFERENCE["tail"], ids=lambda r: f"{r['x']}-{r['lam']}")
+def test_logcdf_and_logsf_match_mpmath_in_both_tails(row):
+    args = (row["x"], row["lam"], row["alpha"], row["beta"])
+    for got, ref in ((variance_gamma.logcdf(*args), row["logcdf"]),
+                     (variance_gamma.logsf(*args), row["logsf"])):
+        if ref < LOG_TINY:  # beyond the double range only the underflow is promised
+            assert got < LOG_TINY
+        else:  # absolute in the log: relative 1e-10 in the probability itself
+            assert got == pytest.approx(ref, rel=1e-11, abs=1e-10)
+
+
+def test_density_at_the_centre_is_finite_iff_lam_exceeds_one_half():
+    assert np.isinf(variance_gamma.pdf(0.0, [0.05, 0.5], 1.0, 0.2)).all()
+    lam, alpha, beta = 2.0, 1.5, 0.5
+    gamma2 = alpha**2 - beta**2
+    # f(0) = gamma^(2 lam) Gamma(lam - 1/2) / (2 sqrt(pi) Gamma(lam) alpha^(2 lam - 1))
+    expected = gamma2**lam * sp.gamma(sp.Rational(3, 2)) / (2 * sp.sqrt(sp.pi) * alpha**3)
+    assert variance_gamma.pdf(0.0, lam, alpha, beta) == pytest.approx(float(expected), rel=1e-14)
+
+
+def test_large_order_route_is_continuous_at_its_threshold():
+    x = np.array([1e-3, 0.7, 3.0, 30.0])
+    below = variance_gamma.logpdf(x, 25.5 - 1e-12, 2.0, 0.5)
+    above = variance_gamma.logpdf(x, 25.5 + 1e-12, 2.0, 0.5)
+    np.testing.assert_allclose(below, above, rtol=0, atol=1e-11)  # d logpdf / d lam = O(1)
+
+
+# --------------------------------------------------------------------------
+# closed-form moments against sympy
+
+
+t, L, A, B = sp.symbols("t L A B", real=True)
+# the cumulant generating function of VG(L, A, B) at loc 0
+CUMULANTS = [sp.diff(-L * sp.log(1 - (2 * B * t + t**2) / (A**2 - B**2)), t, k).subs(t, 0)
+             for k in range(1, 5)]
+
+
+@settings(max_examples=30, deadline=None)
+@given(params)
+def test_stats_are_the_cumulants_of_the_mgf(p):
+    lam, alpha, beta = p
+    at = {L: sp.Float(lam, 40), A: sp.Float(alpha, 40), B: sp.Float(beta, 40)}
+    k1, k2, k3, k4 = (float(k.evalf(40, subs=at)) for k in CUMULANTS)
+    mean, var, skew, kurt = variance_gamma.stats(lam, alpha, beta, moments="mvsk")
+    np.testing.assert_allclose([mean, var, skew, kurt],
+                               [k1, k2, k3 / k2**1.5, k4 / k2**2], rtol=1e-9)
+
+
+# --------------------------------------------------------------------------
+# scipy's continuous-distribution battery at hypothesis-drawn parameters
+
+
+def _integral(f, lam, alpha, beta):
+    """int f(x) pdf(x) dx over the 1e-13 .. 1 - 1e-13 quantile range, split at 0 and the mean."""
+    lo = variance_gamma.ppf(1e-13, lam, alpha, beta)
+    hi = variance_gamma.isf(1e-13, lam, alpha, beta)
+    mean, sd = spread(lam, alpha, beta)
+    cuts = sorted({lo, hi, *(c for c in (0.0, mean, mean - sd, mean + sd) if lo < c < hi)})
+    total = 0.0
+    for a, b in itertools.pairwise(cuts):
+        total += integrate.quad(lambda x: f(x) * variance_gamma.pdf(x, lam, alpha, beta), a, b,
+                                limit=200, epsabs=1e-13, epsrel=1e-11)[0]
+    return total
+
+
+@settings(max_examples=5, deadline=None)
+@given(moderate)
+def test_pdf_integrates_to_one_and_moments_match_stats(p):
+    lam, alpha, beta = p
+    mean, sd = spread(lam, alpha, beta)
+    _, _, skew, kurt = variance_gamma.stats(lam, alpha, beta, moments="mvsk")
+    assert _integral(lambda x: 1.0, lam, alpha, beta) == pytest.approx(1.0, abs=1e-9)
+    z = [_integral(lambda x, k=k: ((x - mean) / sd) ** k, lam, alpha, beta) for k in (1, 2, 3, 4)]
+    np.testing.assert_allclose(z, [0.0, 1.0, skew, kurt + 3], rtol=1e-6, atol=1e-6)
+
+
+@settings(max_examples=10, deadline=None)
+@given(params, st.sampled_from([1e-300, 1e-30, 1e-6, 0.2, 0.5, 0.7, 1 - 1e-9]))
+def test_ppf_inverts_cdf_and_isf_inverts_sf(p, q):
+    lam, alpha, beta = p
+    x = variance_gamma.ppf(q, lam, alpha, beta)
+    assert variance_gamma.cdf(x, lam, alpha, beta) == pytest.approx(q, rel=1e-9)
+    y = variance_gamma.isf(q, lam, alpha, beta)
+    assert variance_gamma.sf(y, lam, alpha, beta) == pytest.approx(q, rel=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(params, st.floats(-40.0, 40.0))
+def test_cdf_and_sf_are_complements_and_logpdf_is_log_pdf(p, z):
+    lam, alpha, beta = p
+    mean, sd = spread(lam, alpha, beta)
+    x = mean + z * sd
+    cdf, sf = variance_gamma.cdf(x, lam, alpha, beta), variance_gamma.sf(x, lam, alpha, beta)
+    assert cdf + sf == pytest.approx(1.0, abs=1e-11)
+    assert 0.0 <= cdf <= 1.0 and 0.0 <= sf <= 1.0
+    pdf = variance_gamma.pdf(x, lam, alpha, beta)
+    logpdf = variance_gamma.logpdf(x, lam, alpha, beta)
+    if pdf > 0:
+        assert np.log(pdf) == pytest.approx(logpdf, rel=1e-13, abs=1e-13)
+
+
+@settings(max_examples=25, deadline=None)
+@given(params, st.floats(-6.0, 6.0).filter(lambda z: abs(z) > 0.05))
+def test_pdf_is_the_derivative_of_the_cdf(p, z):
+    lam, alpha, beta = p
+    mean, sd = spread(lam, alpha, beta)
+    x = mean + z * sd
+    if abs(x) < 0.05 * sd:  # keep the stencil off the possible singularity at 0
+        x += 0.1 * sd
+    h = 1e-4 * sd
+    # central difference of the smaller tail: error (h/sd)^2 O(1) + rounding eps/(h/sd)
+    tail = variance_gamma.sf if x > mean else variance_gamma.cdf
+    sign = -1.0 if x > mean else 1.0
+    slope = sign * (tail(x + h, lam, alpha, beta) - tail(x - h, lam, alpha, beta)) / (2 * h)
+    assert slope == pytest.approx(variance_gamma.pdf(x, lam, alpha, beta), rel=1e-5, abs=1e-9 / sd)
+
+
+def test_scale_divides_alpha_and_beta():
+    x = np.linspace(-5, 5, 11)
+    s = 2.5
+    np.testing.assert_allclose(variance_gamma.logpdf(x, 1.7, 2.0, 0.6, scale=s),
+                               variance_gamma.logpdf(x, 1.7, 2.0 / s, 0.6 / s), rtol=1e-12)
+
+
+def test_invalid_parameters_are_outside_the_domain():
+    bad = variance_gamma.pdf(0.3, [-1.0, 0.0, 1.0], [1.0, 1.0, 1.0], [0.0, 0.0, 1.0])
+    assert np.isnan(bad).all()
+    with pytest.raises(ValueError):
+        variance_gamma.rvs(1.0, 1.0, 1.5, size=3, random_state=0)
+
+
+# --------------------------------------------------------------------------
+# sampling: exact gamma-mixture rvs, KS at alpha = 0.01
+
+
+KS_CASES = [(0.05, 1.0, 0.5), (2.0, 3.0, 1.0), (30.0, 3.0, -2.9), (1e6, 1e3, 0.0)]
+
+
+@pytest.mark.parametrize("p", KS_CASES)
+def test_rvs_pass_ks_against_cdf(p):
+    """False-alarm rate alpha = 0.01 (per case; fixed seed)."""
+    x = variance_gamma.rvs(*p, size=4000, random_state=12345)
+    assert stats.kstest(x, variance_gamma(*p).cdf).pvalue > ALPHA
+
+
+@pytest.mark.parametrize("p", KS_CASES)
+def test_ks_rejects_rvs_against_a_wrong_law(p):
+    """Power companion: the draws against lam * 1.25 (beta flipped) are rejected at 0.01."""
+    lam, alpha, beta = p
+    wrong = variance_gamma(1.25 * lam, alpha, -beta)
+    x = variance_gamma.rvs(*p, size=4000, random_state=12345)
+    assert stats.kstest(x, wrong.cdf).pvalue < ALPHA
+
+
+# --------------------------------------------------------------------------
+# fit
+
+
+def _observed_information(nll, theta):
+    """Numerical Hessian of the negative log-likelihood (central differences)."""
+    theta = np.asarray(theta, dtype=float)
+    h = 1e-3 * np.maximum(np.abs(theta), 0.1)
+    k = theta.size
+    hess = np.empty((k, k))
+    for i in range(k):
+        for j in range(k):
+            ei, ej = np.eye(k)[i] * h[i], np.eye(k)[j] * h[j]
+            hess[i, j] = (nll(theta + ei + ej) - nll(theta + ei - ej)
+                          - nll(theta - ei + ej) + nll(theta - ei - ej)) / (4 * h[i] * h[j])
+    return hess
+
+
+TRUE = (2.0, 3.0, 1.0, 0.5)
+
+
+def _fit():
+    data = variance_gamma.rvs(*TRUE[:3], loc=TRUE[3], size=10_000, random_state=7)
+    est = np.array(variance_gamma.fit(data, fscale=1)[:4])
+
+    def nll(t):
+        return variance_gamma.nnlf((*t, 1.0), data)
+    se = np.sqrt(np.diag(np.linalg.inv(_observed_information(nll, est))))
+    return est, se
+
+
+def test_fit_recovers_parameters_from_ten_thousand_draws():
+    """Each parameter within z_{1-0.01/8} s.e. (observed information): family alpha 0.01."""
+    est, se = _fit()
+    z = stats.norm.isf(ALPHA / 8)
+    assert np.all(np.abs(est - np.array(TRUE)) < z * se), (est, se)
+
+
+def test_fit_rejects_a_wrong_truth():
+    """Power companion: lam = 3 (not 2) lies outside the same intervals."""
+    est, se = _fit()
+    assert abs(est[0] - 3.0) > stats.norm.isf(ALPHA / 8) * se[0]
+
+
+# --------------------------------------------------------------------------
+# the generation-one law of the Gaussian recursion
+
+
+M, SIGMA = 5, 1.5
+
+
+def _fresh_draws(centre, replicates=20_000, seed=2024):
+    """One generation-one draw per independent chain, minus mu_1 (or minus the truth mu)."""
+    rng = np.random.default_rng(seed)
+    chain = gaussian.simulate(1, M, mu=0.3, sigma=SIGMA, replicates=replicates, rng=rng)
+    x = chain.draw(1, rng=rng)[:, 0]
+    return x - (chain.mu[:, 1] if centre == "fitted" else 0.3)
+
+
+def test_fresh_generation_one_draw_about_fitted_mean_is_generation_law():
+    """KS at alpha = 0.01, 20000 independent chains, M = 5, sigma = 1.5 (fixed seed)."""
+    law = gaussian.generation_law(M, SIGMA)
+    assert stats.kstest(_fresh_draws("fitted"), law.cdf).pvalue > ALPHA
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        variance_gamma(M / 2, np.sqrt(M - 1) / SIGMA, 0.0),  # lam = M/2
+        variance_gamma((M - 1) / 2, np.sqrt(M) / SIGMA, 0.0),  # alpha = sqrt(M)/sigma (the MLE law)
+        stats.norm(0, SIGMA),  # the Gaussian the draw is often mistaken for
+    ],
+    ids=["lam=M/2", "alpha=sqrt(M)/sigma", "normal"],
+)
+def test_wrong_generation_laws_are_rejected(wrong):
+    """Power companion: the same draws reject each wrong law at alpha = 0.01."""
+    assert stats.kstest(_fresh_draws("fitted"), wrong.cdf).pvalue < ALPHA
+
+
+def test_draw_about_the_true_mean_is_not_the_generation_law():
+    """X^1_j - mu (not - mu_1) has variance sigma^2 (1 + 1/M): rejected at alpha = 0.01."""
+    law = gaussian.generation_law(M, SIGMA)
+    assert stats.kstest(_fresh_draws("truth"), law.cdf).pvalue < ALPHA
+
+
+def test_generation_law_parameters_and_variance():
+    law = gaussian.generation_law(11, 2.0)
+    assert law.args == (5.0, np.sqrt(10) / 2.0, 0.0)
+    assert law.var() == pytest.approx(4.0, rel=1e-14)
+    assert gaussian.generation_law(11, 2.0, fit="mle").var() == pytest.approx(4.0 * 10 / 11)
+    assert law.stats(moments="k") == pytest.approx(6 / 10)
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [({"M": 1}, "M must be"), ({"M": 5.0}, "M must be"),
+                                               ({"M": 5, "sigma": 0.0}, "sigma must be"),
+                                               ({"M": 5, "fit": "ml"}, "fit must be")])
+def test_generation_law_rejects_bad_input(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        gaussian.generation_law(**kwargs)
+
+
+# --------------------------------------------------------------------------
+# convergence to the normal law
+
+
+def test_ks_distance_to_normal_decays_like_one_over_lam():
+    """lam KS -> KS_RATE with an O(1/lam) gap: the gap shrinks tenfold per decade of lam."""
+    lam = np.array([500.0, 5000.0, 50000.0])
+    gap = lam * normal_distance(lam) - KS_RATE
+    np.testing.assert_allclose(gap[:-1] / gap[1:], 10.0, rtol=0.05)
+    gap_tv = lam * normal_distance(lam, metric="tv") - TV_RATE
+    np.testing.assert_allclose(gap_tv[:-1] / gap_tv[1:], 10.0, rtol=0.05)
+
+
+def test_distances_match_direct_computation():
+    lam = 2.0
+    alpha = np.sqrt(2 * lam)
+    x = np.linspace(0.0, 8.0, 40001)
+    gap = np.abs(variance_gamma.cdf(x, lam, alpha, 0.0) - stats.norm.cdf(x))
+    ks = normal_distance(lam)
+    assert gap.max() <= ks + 1e-13
+    assert ks - gap.max() < 1e-9  # grid step 2e-4: the maximum is flat to second order
+    tv = integrate.quad(lambda t: abs(variance_gamma.pdf(t, lam, alpha, 0.0) - stats.norm.pdf(t)),
+                        1e-12, 40.0, limit=400, points=[0.5, 1.0, 2.0, 3.0])[0]
+    assert normal_distance(lam, metric="tv") == pytest.approx(tv, rel=1e-7)
+
+
+def test_normal_distance_rejects_bad_input():
+    with pytest.raises(ValueError, match="metric must be"):
+        normal_distance(2.0, metric="w2")
+    with pytest.raises(ValueError, match="lam must be"):
+        normal_distance(0.0)
+
+
+def test_generation_one_claims_hold_and_reject_their_normal_mutants():
+    """verify's z-tests at family alpha = 0.01 (Holm); the mutants at alpha/m."""
+    from modelcollapse import verify
+
+    names = ["variance_gamma.generation_one_tail", "variance_gamma.generation_one_fourth_moment"]
+    report = verify.run(names, alpha=ALPHA, seed=3)
+    assert not report.family_rejected
+    assert all(r.mutant_rejected for r in report.results)
