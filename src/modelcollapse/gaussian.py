@@ -405,26 +405,14 @@ class GaussianChain(FittedChain):
     ----------
     mu, sigma2 : ndarray, shape (replicates, n + 1)
         Fitted mean and variance after ``0..n`` fits (read-only).
-    M : ndarray, shape (n,)
-        The sample sizes ``M_0..M_{n-1}`` used.
-    fit, method : str
-        How the chain was fitted and simulated.
-    seed_entropy : int or None
-        Entropy of the seed sequence that drove the simulation (provenance).
-    policy : str
-        What each model was fitted to (see :func:`simulate`).
-    fresh : float
-        Fraction of each generation drawn afresh from the truth.
+
+    The provenance attributes ``M``, ``fit``, ``method``, ``seed_entropy``,
+    ``policy`` and ``fresh``, and the properties ``n`` and ``replicates``, are
+    those of :class:`~modelcollapse._chain.FittedChain`.
     """
 
     mu: np.ndarray
     sigma2: np.ndarray
-    M: np.ndarray
-    fit: str
-    method: str
-    seed_entropy: int | None
-    policy: str = "replace"
-    fresh: float = 0.0
 
     def draw(self, generation, size=1, *, rng=None):
         """Draw ``size`` points :math:`X^g_j` of ``generation`` from each chain's model ``g``.
@@ -537,7 +525,8 @@ def simulate(
     mu_arr, s2_arr = means.T, variances.T
     mu_arr.flags.writeable = False
     s2_arr.flags.writeable = False
-    return GaussianChain(mu_arr, s2_arr, sizes, fit, method, seed_entropy(gen), policy, fresh)
+    return GaussianChain(mu_arr, s2_arr, M=sizes, fit=fit, method=method,
+                         seed_entropy=seed_entropy(gen), policy=policy, fresh=fresh)
 
 
 def _simulate_replace(gen, sizes, mu, sigma, replicates, method, fit, chunk):

@@ -396,26 +396,14 @@ class MultivariateChain(FittedChain):
         Fitted means after ``0..n`` fits (read-only).
     cov : ndarray, shape (replicates, n + 1, d, d)
         Fitted covariances (read-only, exactly symmetric).
-    M : ndarray, shape (n,)
-        The sample sizes ``M_0..M_{n-1}`` used.
-    fit, method : str
-        How the chain was fitted and simulated.
-    seed_entropy : int or None
-        Entropy of the seed sequence that drove the simulation (provenance).
-    policy : str
-        What each model was fitted to (see :func:`simulate`).
-    fresh : float
-        Fraction of each generation drawn afresh from the truth.
+
+    The provenance attributes ``M``, ``fit``, ``method``, ``seed_entropy``,
+    ``policy`` and ``fresh``, and the properties ``n`` and ``replicates``, are
+    those of :class:`~modelcollapse._chain.FittedChain`.
     """
 
     mu: np.ndarray
     cov: np.ndarray
-    M: np.ndarray
-    fit: str
-    method: str
-    seed_entropy: int | None
-    policy: str = "replace"
-    fresh: float = 0.0
 
     @property
     def d(self):
@@ -536,7 +524,8 @@ def simulate(
                                      chunk, policy, fresh)
         mus.flags.writeable = False
         covs.flags.writeable = False
-        return MultivariateChain(mus, covs, sizes, fit, method, seed_entropy(gen), policy, fresh)
+        return MultivariateChain(mus, covs, M=sizes, fit=fit, method=method,
+                                 seed_entropy=seed_entropy(gen), policy=policy, fresh=fresh)
 
     mus = np.empty((replicates, n + 1, d))
     covs = np.empty((replicates, n + 1, d, d))
@@ -559,7 +548,8 @@ def simulate(
         covs[:, i + 1] = 0.5 * (c + np.swapaxes(c, -1, -2))
     mus.flags.writeable = False
     covs.flags.writeable = False
-    return MultivariateChain(mus, covs, sizes, fit, method, seed_entropy(gen))
+    return MultivariateChain(mus, covs, M=sizes, fit=fit, method=method,
+                             seed_entropy=seed_entropy(gen))
 
 
 def _simulate_policy(gen, sizes, truth, replicates, method, fit, chunk, policy, fresh):
