@@ -26,6 +26,14 @@ with density
 
 The model is scipy's ``norminvgauss_gen`` (another normal variance-mean
 mixture with a Bessel-K density), done in log space throughout.
+
+Accuracy: for a symmetric law (:math:`\beta = 0`, the generation law) the log
+density is free of cancellation at every order. For a skewed law of large
+order the log density is a sum of terms of size :math:`O(\lambda)`
+(:math:`\lambda\log(\gamma^2/\alpha^2)` against the exponential tilt) whose
+rounding does not cancel, so the relative error is about :math:`\lambda`
+times the machine epsilon: measured 1.4e-9 at :math:`\lambda = 10^6`,
+:math:`\beta/\alpha = 0.75` (the density's integral).
 """
 
 from __future__ import annotations
@@ -163,12 +171,13 @@ def _logpdf_small_order(x, lam, alpha, beta, nu):
     # kve overflows only where z is so small that K_a(z) = Gamma(a) 2^{a-1} z^{-a}
     # to double precision (a >= 15 there, the next term is z^2 / (4 (a - 1)) < 1e-30).
     over = ~np.isfinite(log_k)
-    log_k[over] = (special.gammaln(an[over]) - np.log(2.0) + an[over] * np.log(2.0 / z[over])
-                   + z[over])
+    # log(2) - log(z), not log(2 / z): z may be subnormal, where 2 / z overflows.
+    log_k[over] = (special.gammaln(an[over]) - np.log(2.0)
+                   + an[over] * (np.log(2.0) - np.log(z[over])) + z[over])
     xo = x[off]
     tilt = -np.abs(xo) * (alpha[off] - np.sign(xo) * beta[off])
     out[off] = (-0.5 * np.log(np.pi) - special.gammaln(lam[off])
-                + n * np.log(z / 2.0) + log_k + tilt)
+                + n * (np.log(z) - np.log(2.0)) + log_k + tilt)
     return out
 
 
@@ -257,8 +266,8 @@ def _log_tail_chunk(x, lam, alpha, beta, sgn):
     # 10 widths of it) centre the map on the step and resolve it: the sinh map then
     # still reaches the peak with nodes 0.1 sigma or closer.
     xb = x * beta
-    with np.errstate(divide="ignore", invalid="ignore"):
-        u_t = np.log(xs / bt)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        u_t = np.log(xs / bt)  # inf where beta is subnormal: then no step cuts the peak
         sigma_t = 1.0 / np.sqrt(xb)
     cut = (xb > 0) & (np.abs(u_t - u0) < 10 * sigma) & (sigma_t < sigma) & (u_t > lo) & (u_t < hi)
     u0 = np.where(cut, u_t, u0)
