@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from . import (
     discrete,
+    distill,
     estimate,
     gaussian,
     multivariate,
@@ -38,6 +39,7 @@ __all__ = [
     "Schedule",
     "__version__",
     "discrete",
+    "distill",
     "estimate",
     "gaussian",
     "multivariate",

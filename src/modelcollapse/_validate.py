@@ -23,6 +23,7 @@ __all__ = [
     "check_positive",
     "check_real",
     "check_records",
+    "check_scalar",
     "check_sizes_per_row",
 ]
 
@@ -193,3 +194,19 @@ def check_sizes_per_row(name, value, rows, *, minimum, why=""):
             f"got shape {arr.shape}"
         )
     return np.broadcast_to(arr, (rows,)).copy()
+
+
+def check_scalar(name, value, *, minimum=0.0, strict=True):
+    """Return ``value`` as a finite float ``> minimum`` (``>= minimum`` if not ``strict``).
+
+    Strings, booleans and arrays of more than one entry are rejected
+    (``TypeError``); numpy scalars and 0-d arrays are accepted.
+    """
+    if isinstance(value, str | bool | np.bool_) or np.ndim(value) != 0:
+        raise TypeError(f"{name} must be a real number, got {name}={_shown(value)}")
+    number = float(check_real(name, value))
+    if number < minimum or (strict and number == minimum):
+        rule = ">" if strict else ">="
+        raise ValueError(f"{name} must be a finite number {rule} {minimum:g}, "
+                         f"got {name}={_shown(value)}")
+    return number
