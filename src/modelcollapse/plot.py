@@ -17,7 +17,9 @@ __all__ = [
     "data_policies",
     "discrete_diversity",
     "generation_one_law",
+    "mixture_trajectory",
     "quantile_plot",
+    "self_distillation",
     "sigma_collapse",
     "variance_growth",
     "w2_schedules",
@@ -249,4 +251,134 @@ def generation_one_law(M=5, *, sigma=1.0, replicates=20_000, rng=0):
     ax.set(title=f"A fresh generation-one draw is variance-gamma (M = {M})",
            xlabel=r"$X^1_j - \mu_1$", ylabel="density")
     ax.legend(fontsize="small")
+    return fig
+
+
+def mixture_trajectory(n=2000, N=1000, *, replicates=200, rng=0, chain=None,
+                       weights=(0.5, 0.5), means=(-2.0, 2.0), covariances=(1.0, 1.0)):
+    r"""A two-component mixture refitted by EM to its own samples: what the simulation shows.
+
+    Four panels against the generation, with bands over the chains (there is no
+    closed form except for the total variance):
+
+    * the smaller component weight: median and 5-95 % band;
+    * the :math:`L^2` distance to :math:`D_0` (:func:`~modelcollapse.mixture.l2_distance`):
+      median, 5-95 % band and mean ±2 s.e.;
+    * the total variance, mean ±2 s.e., against its exact mean
+      :func:`~modelcollapse.mixture.expected_total_variance`, and the mean
+      component variance :math:`\sum_k w_k C_k` (median, band): the components
+      narrow faster than the mixture;
+    * the fraction of chains that lost a component (weight below :math:`1/N`)
+      by each generation, with its exact 95 % Clopper-Pearson band.
+
+    ``chain`` (a :class:`~modelcollapse.mixture.MixtureChain` of a 1-D mixture)
+    skips the simulation; otherwise :func:`~modelcollapse.mixture.simulate`
+    runs with the given :math:`D_0` (Shumailov et al. 2023, supplementary 4.1:
+    ``N = 1000``, up to 2000 generations).
+    """
+    from . import mixture
+
+    if chain is None:
+        chain = mixture.simulate(n, N, weights=weights, means=means, covariances=covariances,
+                                 replicates=replicates, rng=rng)
+    gens = np.arange(chain.n + 1)
+    fig, _ = _figure()
+    fig.clear()
+    fig.set_size_inches(12, 8)
+    (wax, dax), (vax, lax) = fig.subplots(2, 2)
+
+    def band(ax, y, color, label):
+        lo, mid, hi = np.quantile(y, [0.05, 0.5, 0.95], axis=0)
+        ax.fill_between(gens, lo, hi, color=color, alpha=0.2, lw=0)
+        ax.plot(gens, mid, color=color, label=f"{label}: median, 5-95 % band")
+
+    def mean_2se(ax, y, color, label):
+        mean, se = y.mean(axis=0), y.std(axis=0, ddof=1) / np.sqrt(y.shape[0])
+        ax.plot(gens, mean, "--", color=color, lw=1, label=f"{label}: mean")
+        ax.fill_between(gens, mean - 2 * se, mean + 2 * se, color=color, alpha=0.35, lw=0)
+
+    band(wax, chain.weights.min(axis=-1), "C0", "smaller weight")
+    wax.axhline(1 / chain.N, color="k", lw=0.8, ls=":", label="loss threshold 1/N")
+    wax.set(title="Component weights", xlabel="generation $n$", ylabel="smaller weight")
+    wax.legend(fontsize="small")
+
+    dist = chain.distance_to_truth()
+    band(dax, dist, "C1", "$L^2$ distance")
+    mean_2se(dax, dist, "C3", "$L^2$ distance")
+    dax.set(title="Distance to $D_0$", xlabel="generation $n$", ylabel=r"$\|p_n - p_0\|_2$")
+    dax.legend(fontsize="small")
+
+    total = chain.total_variance()
+    mean_2se(vax, total, "C0", "total variance (±2 s.e.)")
+    vax.plot(gens, mixture.expected_total_variance(gens, chain.N, float(total[0, 0]),
+                                                   reg_covar=chain.reg_covar, dim=chain.dim),
+             color="k", lw=0.8, label=r"exact $E[V_n] = V_0 q^n + \ldots$")
+    within = np.sum(chain.weights * chain.covariances, axis=-1)
+    band(vax, within, "C2", r"component variance $\sum_k w_k C_k$")
+    vax.set(title="Spread: the components narrow", xlabel="generation $n$", ylabel="variance")
+    vax.legend(fontsize="small")
+
+    lost = chain.loss_generation()[:, None] <= gens
+    count = lost.sum(axis=0)
+    ci = [stats.binomtest(int(k), chain.replicates).proportion_ci(0.95, method="exact")
+          for k in count]
+    lax.fill_between(gens, [c.low for c in ci], [c.high for c in ci], color="C4", alpha=0.25,
+                     lw=0)
+    lax.plot(gens, count / chain.replicates, color="C4",
+             label="fraction lost, exact 95 % band")
+    lax.set(title="A component lost (weight < 1/N) by generation $n$",
+            xlabel="generation $n$", ylabel="fraction of chains", ylim=(0, 1))
+    lax.legend(fontsize="small")
+    fig.suptitle(f"Gaussian mixture refitted by EM to N = {chain.N} of its own draws "
+                 f"({chain.replicates} chains, init={chain.init!r})")
+    return fig
+
+
+def self_distillation(t=60, *, n_points=30, bandwidth=0.2, ridge=0.05, noise=0.3,
+                      replicates=500, rng=0):
+    r"""Kernel ridge regression refitted to its own predictions: closed forms against simulation.
+
+    Left: the effective number of eigen-directions :math:`\sum_k \lambda_k^t`
+    and the share of :math:`\|\hat y_t\|^2` on the top three directions
+    (noise-free, exact). Right: :math:`E\|\hat y_t - f_0\|^2` with fresh label
+    noise (closed form line; simulation mean ±2 s.e.) and without noise.
+    """
+    from . import distill
+
+    x = np.linspace(0.0, 1.0, n_points)
+    gram = distill.rbf_gram(x, bandwidth)
+    f0 = np.sin(2 * np.pi * x) + x
+    d, v = distill.spectrum(gram)
+    z = v.T @ f0
+    rounds = np.arange(t + 1)
+    fig, _ = _figure()
+    fig.clear()
+    fig.set_size_inches(12, 4.4)
+    left, right = fig.subplots(1, 2)
+    left.plot(rounds, distill.effective_directions(d, ridge, rounds), label=r"$\sum_k \lambda_k^t$")
+    coeff2 = distill.shrinkage(d, ridge, rounds) ** 2 * z**2
+    twin = left.twinx()
+    twin.plot(rounds, coeff2[:, :3].sum(axis=1) / coeff2.sum(axis=1), "C1--",
+              label="share of the top 3 directions")
+    twin.set(ylabel=r"share of $\|\hat y_t\|^2$", ylim=(0, 1.05))
+    left.set(title=f"Collapse onto the top eigen-directions (c = {ridge})",
+             xlabel="round $t$", ylabel="effective directions")
+    lines = left.get_legend_handles_labels()
+    more = twin.get_legend_handles_labels()
+    left.legend(lines[0] + more[0], lines[1] + more[1], fontsize="small")
+
+    chain = distill.simulate(t, gram, f0, ridge=ridge, noise=noise, replicates=replicates,
+                             rng=rng)
+    err = chain.squared_error()
+    mean, se = err.mean(axis=0), err.std(axis=0, ddof=1) / np.sqrt(replicates)
+    right.plot(rounds, distill.expected_squared_error(d, z, ridge, rounds, noise=noise),
+               label=f"closed form, noise s = {noise}")
+    right.errorbar(rounds[::3], mean[::3], yerr=2 * se[::3], fmt="o", ms=2.5, capsize=1.5,
+                   label=f"simulation ({replicates} chains, ±2 s.e.)")
+    right.plot(rounds, distill.expected_squared_error(d, z, ridge, rounds), "--",
+               label="closed form, no noise")
+    right.axhline(float(np.sum(z**2)), color="k", lw=0.8, ls=":", label=r"$\|f_0\|^2$")
+    right.set(title="Squared error against the starting function", xlabel="round $t$",
+              ylabel=r"$E\|\hat y_t - f_0\|^2$")
+    right.legend(fontsize="small")
     return fig
