@@ -29,6 +29,7 @@ from ._core import (
 )
 from .discrete import discrete_claims
 from .gaussian import gaussian_claims
+from .mixture import mixture_claims
 from .multivariate import multivariate_claims
 from .policies import policy_claims
 from .regression import regression_claims
@@ -60,6 +61,7 @@ def _registry():
         *discrete_claims(),
         *regression_claims(),
         *policy_claims(),
+        *mixture_claims(),
     )
     names = [c.name for c in claims]
     if len(set(names)) != len(names):
