@@ -365,7 +365,7 @@ def self_distillation(t=60, *, n_points=30, bandwidth=0.2, ridge=0.05, noise=0.3
              xlabel="round $t$", ylabel="effective directions")
     lines = left.get_legend_handles_labels()
     more = twin.get_legend_handles_labels()
-    left.legend(lines[0] + more[0], lines[1] + more[1], fontsize="small")
+    left.legend(lines[0] + more[0], lines[1] + more[1], fontsize="small", loc="center right")
 
     chain = distill.simulate(t, gram, f0, ridge=ridge, noise=noise, replicates=replicates,
                              rng=rng)
