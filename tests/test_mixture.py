@@ -207,6 +207,11 @@ def test_expected_total_variance_is_finite_for_long_chains():
     (lambda: mixture.expected_total_variance(-1, 10, 1.0), "n"),
     (lambda: mixture.expected_total_variance(1, 10, 0.0), "total_variance0"),
     (lambda: mixture.simulate(2, 10, **TWO_1D).lost_by(3), "generation"),
+    (lambda: mixture.l2_distance([1.0], 0.0, [1.0], [1.0], [0.0], [1.0]), "means1"),
+    (lambda: mixture.l2_distance([1.0], [0.0], [1.0], [1.0], [0.0], [-1.0]), "covariances2"),
+    (lambda: mixture.l2_distance([-1.0], [0.0], [1.0], [1.0], [0.0], [1.0]), "weights1"),
+    (lambda: mixture.l2_distance([1.0], [0.0], [1.0], [1.0], [[0.0, 0.0]], [np.eye(2)]),
+     "dimension"),
     (lambda: mixture.simulate(2, 10, **TWO_1D).loss_generation(1.5), "threshold"),
 ])
 def test_bad_input_names_the_parameter(call, match):

@@ -371,6 +371,30 @@ def _cross(w1, m1, c1, w2, m2, c2):
     return np.einsum("...i,...ij,...j->...", w1, overlap, w2)
 
 
+def _mixture_stack(suffix, weights, means, covariances):
+    """Validate a stack of mixtures for :func:`l2_distance`; return full (w, m, C)."""
+    w = check_real(f"weights{suffix}", weights)
+    m = check_real(f"means{suffix}", means)
+    c = check_real(f"covariances{suffix}", covariances)
+    if w.ndim < 1 or w.shape[-1] < 1 or np.any(w < 0):
+        raise ValueError(f"weights{suffix} must be an array (..., K) of weights >= 0 with "
+                         f"K >= 1, got weights{suffix}={weights!r}")
+    k = w.shape[-1]
+    one_dim = m.ndim >= 1 and c.shape == m.shape and m.shape[-1] == k
+    full = (m.ndim >= 2 and m.shape[-2] == k and c.shape == (*m.shape, m.shape[-1]))
+    if not (one_dim or full):
+        raise ValueError(
+            f"means{suffix} and covariances{suffix} must have shapes (..., K) and (..., K) "
+            f"(1-D) or (..., K, d) and (..., K, d, d), with K = {k} as in weights{suffix}, got "
+            f"shapes {m.shape} and {c.shape}")
+    if one_dim:
+        m, c = m[..., None], c[..., None, None]
+    if np.any(np.linalg.eigvalsh(0.5 * (c + np.swapaxes(c, -1, -2))) <= 0):
+        raise ValueError(f"covariances{suffix} must be positive (definite), got "
+                         f"covariances{suffix}={covariances!r}")
+    return w, m, c
+
+
 def l2_distance(weights1, means1, covariances1, weights2, means2, covariances2):
     r"""Closed-form :math:`L^2` distance between Gaussian mixtures, broadcast over leading axes.
 
@@ -405,13 +429,11 @@ def l2_distance(weights1, means1, covariances1, weights2, means2, covariances2):
     >>> bool(abs(d**2 - 2 * (1 - np.exp(-0.25)) / np.sqrt(4 * np.pi)) < 1e-12)
     True
     """
-    w1, w2 = check_real("weights1", weights1), check_real("weights2", weights2)
-    m1, c1 = _as_full(check_real("means1", means1), check_real("covariances1", covariances1))
-    m2, c2 = _as_full(check_real("means2", means2), check_real("covariances2", covariances2))
-    if m1.shape[-1] != m2.shape[-1] or m1.shape[-2] != w1.shape[-1] or \
-            m2.shape[-2] != w2.shape[-1]:
-        raise ValueError("means1/means2 must match their weights in K and each other in d, "
-                         f"got shapes {np.shape(means1)} and {np.shape(means2)}")
+    w1, m1, c1 = _mixture_stack("1", weights1, means1, covariances1)
+    w2, m2, c2 = _mixture_stack("2", weights2, means2, covariances2)
+    if m1.shape[-1] != m2.shape[-1]:
+        raise ValueError(f"means1 and means2 must have the same dimension d, got shapes "
+                         f"{np.shape(means1)} and {np.shape(means2)}")
     squared = (_cross(w1, m1, c1, w1, m1, c1) - 2 * _cross(w1, m1, c1, w2, m2, c2)
                + _cross(w2, m2, c2, w2, m2, c2))
     return np.sqrt(np.maximum(squared, 0.0))
