@@ -32,8 +32,8 @@ def _sklearn_fit(x, start, tol, max_iter, reg_covar):
     return gm
 
 
-@pytest.mark.parametrize("case", [TWO_1D, THREE_2D], ids=["1d-K2", "2d-K3"])
-@pytest.mark.parametrize("tol", [1e-3, 1e-8])
+@pytest.mark.parametrize("case, tol", [(TWO_1D, 1e-3), (TWO_1D, 1e-8), (THREE_2D, 1e-3)],
+                         ids=["1d-K2", "1d-K2-tight", "2d-K3"])
 def test_batched_em_is_sklearn_gaussian_mixture_fit_by_fit(case, tol):
     pytest.importorskip("sklearn")
     start = (case["weights"], case["means"], case["covariances"])
@@ -263,3 +263,12 @@ def test_derived_total_variance_is_the_package_closed_form(n, N, v0, rho):
                      {d.n: n, d.N: N, d.V0: v0, d.rho: rho})
     assert float(value) == pytest.approx(
         float(mixture.expected_total_variance(n, N, v0, reg_covar=rho)), rel=1e-10)
+
+
+def test_one_component_em_is_the_gaussian_mle_fit_in_one_iteration():
+    x = mixture.sample(50, [1.0], [0.3], [2.0], replicates=5, rng=10)
+    fit = mixture.fit_em(x, [1.0], [0.0], [1.0], reg_covar=1e-6)
+    np.testing.assert_allclose(fit.means[:, 0], x.mean(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(fit.covariances[:, 0], x.var(axis=1) + 1e-6, rtol=1e-12)
+    # the likelihood is computed in the E step: at the start, at the MLE, and at the MLE again
+    assert np.all(fit.iterations == 3)
