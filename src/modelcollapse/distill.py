@@ -19,9 +19,9 @@ Which version this module implements
 Mobahi, Farajtabar and Bartlett (2020) state the same map with a ridge
 :math:`c_t` that may change with the round: their fitting problem fixes a
 training-error budget :math:`\epsilon` and :math:`c_t` is whatever ridge meets
-it, so that :math:`\hat y_t = V^\top A_t V y_0` (their notation) with
-:math:`A_t = \prod_{i \le t} D(c_i I + D)^{-1}`, and the solution collapses to
-zero once :math:`\|\hat y_t\|^2 \le \epsilon`. Here the ridge :math:`c` is
+it, so that each eigen-coefficient is multiplied by
+:math:`\prod_{i \le t} d_k/(d_k + c_i)`, and the solution collapses to zero
+once the targets fit within the error budget. Here the ridge :math:`c` is
 the same every round (the product becomes a power); the per-round shrinkage,
 the sparsification of the basis and the collapse are the same statements.
 Shumailov et al. (2023, supplementary section 2) cite this result as model
@@ -130,7 +130,7 @@ def shrinkage(eigenvalues, ridge, t):
     .. math:: \hat y_t = G(G + cI)^{-1}\hat y_{t-1}, \quad
         V^\top \hat y_t = \mathrm{diag}\Big(\frac{d_k}{d_k + c}\Big)^t V^\top y_0
 
-    Mobahi, Farajtabar and Bartlett (2020), Section 3 (with :math:`c_t = c`).
+    Mobahi, Farajtabar and Bartlett (2020), with their per-round ridge :math:`c_t = c`.
 
     Examples
     --------
@@ -200,7 +200,7 @@ def squared_norm(eigenvalues, coefficients, ridge, t):
     Notes
     -----
     Falls to zero as :math:`t \to \infty`; Mobahi et al. (2020) stop when it
-    reaches their error budget :math:`\epsilon` (collapse).
+    falls within their training-error budget (collapse).
 
     Examples
     --------

@@ -22,7 +22,7 @@ from ._core import Claim
 _EM = ("Shumailov et al. 2023, supplementary 4.1 (Gaussian mixture refitted by EM); "
        "the M-step identity of derivations/mixture.py")
 _DISTILL = ("Mobahi, Farajtabar, Bartlett 2020, 'Self-Distillation Amplifies Regularization in "
-            "Hilbert Space', Section 3 (fixed ridge); cited by Shumailov et al. 2023, "
+            "Hilbert Space' (with a fixed ridge); cited by Shumailov et al. 2023, "
             "supplementary 2")
 
 
