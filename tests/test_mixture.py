@@ -272,3 +272,46 @@ def test_one_component_em_is_the_gaussian_mle_fit_in_one_iteration():
     np.testing.assert_allclose(fit.covariances[:, 0], x.var(axis=1) + 1e-6, rtol=1e-12)
     # the likelihood is computed in the E step: at the start, at the MLE, and at the MLE again
     assert np.all(fit.iterations == 3)
+
+
+def _quantile_w2(p, q):
+    """Exact 1-D W2 by quadrature of the squared difference of the quantile functions."""
+    grid = np.linspace(-25, 25, 400_001)
+
+    def cdf(w, m, v):
+        return sum(wk * stats.norm.cdf(grid, mk, np.sqrt(vk)) for wk, mk, vk in zip(w, m, v,
+                                                                                     strict=True))
+
+    u = (np.arange(200_000) + 0.5) / 200_000
+    qp, qq = np.interp(u, cdf(*p), grid), np.interp(u, cdf(*q), grid)
+    return np.sqrt(np.mean((qp - qq) ** 2))
+
+
+def test_w2_upper_bound_bounds_the_exact_w2_and_is_exact_for_single_gaussians():
+    p = ([0.3, 0.7], [-1.0, 1.5], [0.5, 2.0])
+    q = ([0.6, 0.4], [0.0, 2.0], [1.0, 0.3])
+    bound = float(mixture.w2_upper_bound(*p, *q))
+    assert bound >= _quantile_w2(p, q) - 1e-4
+    assert float(mixture.w2_upper_bound([1.0], [0.0], [1.0], [1.0], [2.0], [4.0])) == \
+        pytest.approx(np.sqrt(4 + 1))
+    # a wrong coupling (independent weights) gives a larger value: the minimum is taken
+    costs = (np.subtract.outer(p[1], q[1]) ** 2
+             + np.subtract.outer(np.sqrt(p[2]), np.sqrt(q[2])) ** 2)
+    assert bound**2 < np.outer(p[0], q[0]).ravel() @ costs.ravel()
+
+
+def test_w2_upper_bound_two_by_two_closed_form_is_the_linear_program():
+    pytest.importorskip("ot")
+    rng = np.random.default_rng(13)
+    w = rng.dirichlet([1.0, 1.0], size=(20, 2))
+    m, v = rng.normal(size=(20, 2, 2)), rng.uniform(0.1, 2.0, size=(20, 2, 2))
+    closed = mixture.w2_upper_bound(w[:, 0], m[:, 0], v[:, 0], w[:, 1], m[:, 1], v[:, 1])
+    # a third component of weight 0 sends the same problem to POT's network simplex
+    def pad(a, fill):
+        return np.concatenate([a, np.full((20, 1), fill)], axis=1)
+
+    lp = mixture.w2_upper_bound(pad(w[:, 0], 0.0), pad(m[:, 0], 0.0), pad(v[:, 0], 1.0),
+                                w[:, 1], m[:, 1], v[:, 1])
+    np.testing.assert_allclose(closed, lp, rtol=1e-9, atol=1e-12)
+    chain = mixture.simulate(3, 50, **TWO_1D, replicates=2, rng=0)
+    assert chain.w2_to_truth().shape == (2, 4) and np.all(chain.w2_to_truth()[:, 0] == 0)
