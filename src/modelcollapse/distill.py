@@ -284,10 +284,16 @@ def spectrum(gram):
     >>> d.tolist()
     [3.0, 2.0]
     """
-    _, w, v = check_covariance("gram", gram)
-    if w.ndim != 1:
+    _, d, v = _gram(gram)
+    return d, v
+
+
+def _gram(gram):
+    """The symmetrised Gram matrix and its descending eigenvalues (clipped at 0) and vectors."""
+    g, w, v = check_covariance("gram", gram)
+    if g.ndim != 2:
         raise ValueError(f"gram must be one (n, n) matrix, got shape {np.shape(gram)}")
-    return w[::-1].copy(), v[:, ::-1].copy()
+    return g, w[::-1].copy(), v[:, ::-1].copy()
 
 
 def rbf_gram(x, bandwidth):
@@ -408,9 +414,7 @@ def simulate(t, gram, f0, *, ridge, noise=0.0, replicates=1, rng=None):
     (1, 4, 3)
     """
     rounds = check_int("t", t, minimum=0)
-    g, _, _ = check_covariance("gram", gram)
-    if g.ndim != 2:
-        raise ValueError(f"gram must be one (n, n) matrix, got shape {np.shape(gram)}")
+    g, d, v = _gram(gram)
     n = g.shape[0]
     y0 = check_real("f0", f0)
     if y0.shape != (n,):
@@ -427,5 +431,4 @@ def simulate(t, gram, f0, *, ridge, noise=0.0, replicates=1, rng=None):
         targets = current + s * gen.standard_normal((n, reps)) if s > 0 else current
         current = g @ linalg.cho_solve(factor, targets)
         out[:, i] = current.T
-    d, v = spectrum(g)
     return DistillChain(out, y0.copy(), d, v, c, s, seed_entropy(gen))
