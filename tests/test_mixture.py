@@ -315,3 +315,17 @@ def test_w2_upper_bound_two_by_two_closed_form_is_the_linear_program():
     np.testing.assert_allclose(closed, lp, rtol=1e-9, atol=1e-12)
     chain = mixture.simulate(3, 50, **TWO_1D, replicates=2, rng=0)
     assert chain.w2_to_truth().shape == (2, 4) and np.all(chain.w2_to_truth()[:, 0] == 0)
+
+
+def test_a_start_per_data_set_is_the_same_as_fitting_each_alone():
+    x = mixture.sample(120, *TWO_1D.values(), replicates=3, rng=14)
+    rng = np.random.default_rng(15)
+    w = rng.dirichlet([2.0, 2.0], size=3)
+    m = rng.normal(size=(3, 2)) * 2
+    v = rng.uniform(0.5, 2.0, size=(3, 2))
+    together = mixture.fit_em(x, w, m, v)
+    for r in range(3):
+        alone = mixture.fit_em(x[r:r + 1], w[r], m[r], v[r])
+        np.testing.assert_allclose(together.means[r], alone.means[0], rtol=1e-12)
+        np.testing.assert_allclose(together.covariances[r], alone.covariances[0], rtol=1e-12)
+        assert together.iterations[r] == alone.iterations[0]

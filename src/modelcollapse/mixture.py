@@ -267,9 +267,9 @@ def fit_em(x, weights, means, covariances, *, tol=1e-3, max_iter=100, reg_covar=
     """
     tol, max_iter, reg_covar = _em_settings(tol, max_iter, reg_covar)
     data = check_real("x", x)
-    w0 = check_real("weights", weights)
-    batched = w0.ndim == 2
-    start = [np.asarray(a, dtype=np.float64) for a in (weights, means, covariances)]
+    start = [check_real(name, a) for name, a in
+             (("weights", weights), ("means", means), ("covariances", covariances))]
+    batched = start[0].ndim == 2
     first = [a[0] if batched else a for a in start]
     _, _, _, one_dim = _mixture(*first)
     if data.ndim != (2 if one_dim else 3) or data.shape[1] < 2:
