@@ -27,7 +27,7 @@ other in the tests):
 * Initialisation: ``init="warm"`` starts fit :math:`i + 1` from model
   :math:`i` (the natural recursive procedure: the previous generation's model
   is the best guess available), ``init="truth"`` from :math:`D_0` every time.
-  The paper's text does not state its EM initialisation.
+  Neither is claimed to be the paper's own choice.
 
 Degenerate components
 ---------------------
