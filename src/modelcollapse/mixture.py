@@ -149,8 +149,10 @@ def _log_gauss(x, means, chol):
         logdet = np.log(sd)
     else:
         diff = x[:, None, :, :] - means[:, :, None, :]  # (R, K, N, d)
-        y = np.linalg.solve(chol[:, :, None], diff[..., None])[..., 0]
-        y2 = np.sum(y**2, axis=-1)
+        # whiten with the inverse Cholesky factor (one small inverse per component, as
+        # scikit-learn's precision Cholesky), not one solve per point
+        inverse = np.linalg.inv(chol)
+        y2 = np.sum(np.matmul(diff, np.swapaxes(inverse, -1, -2)) ** 2, axis=-1)
         logdet = np.log(np.diagonal(chol, axis1=-2, axis2=-1)).sum(axis=-1)[..., None]
     return -0.5 * (dim * _LOG_2PI + y2) - logdet
 
