@@ -28,6 +28,7 @@ from ._core import (
     run_claims,
 )
 from .discrete import discrete_claims
+from .functional import functional_claims
 from .gaussian import gaussian_claims
 from .multivariate import multivariate_claims
 from .policies import policy_claims
@@ -60,6 +61,7 @@ def _registry():
         *discrete_claims(),
         *regression_claims(),
         *policy_claims(),
+        *functional_claims(),
     )
     names = [c.name for c in claims]
     if len(set(names)) != len(names):
