@@ -199,3 +199,44 @@ def test_other_bad_input_names_the_parameter():
         ms.sigma2_variance(-1, 10, LAPLACE)
     with pytest.raises(ValueError, match="method"):
         ms.simulate(2, 5, LAPLACE, method="exact")
+
+
+# --------------------------------------------------------------------------
+# the two-component normal mixture
+
+
+MIXTURE = ms.normal_mixture([0.3, 0.7], [-1.5, 1.0], [0.5, 1.0])
+
+
+def test_normal_mixture_moments_are_exact():
+    mean, var, skew, kurt = (float(x) for x in MIXTURE.stats(moments="mvsk"))
+    pdf = MIXTURE.pdf
+    numeric = [integrate.quad(lambda x, p=p: (x - mean) ** p * pdf(x), -np.inf, np.inf)[0]
+               for p in (2, 3, 4)]
+    assert integrate.quad(lambda x: x * pdf(x), -np.inf, np.inf)[0] == pytest.approx(mean)
+    np.testing.assert_allclose(numeric, [var, skew * var**1.5, (kurt + 3) * var**2],
+                               rtol=1e-9)
+    q = MIXTURE.ppf([1e-12, 0.3, 0.5, 0.99])
+    np.testing.assert_allclose(MIXTURE.cdf(q), [1e-12, 0.3, 0.5, 0.99], rtol=1e-10)
+    assert MIXTURE.sf(MIXTURE.isf(1e-200)) == pytest.approx(1e-200, rel=1e-8)
+
+
+def test_mixture_truth_is_sampled_and_fitted_as_the_closed_forms_say():
+    chain = ms.simulate(1, 25, MIXTURE, replicates=40_000, rng=SEED)
+    x = chain.draw(0, rng=2)[:, 0]
+    assert stats.kstest(x, MIXTURE.cdf).pvalue > ALPHA
+    var = float(MIXTURE.var())
+    sq = (chain.sigma2[:, 1] - var) ** 2
+    assert _holds(sq, ms.first_fit(25, MIXTURE).sigma2_variance)
+    assert not _holds(sq, 2 * var**2 / 24)
+    assert _holds((chain.mu[:, 1] - MIXTURE.mean()) * (chain.sigma2[:, 1] - var),
+                  ms.first_fit(25, MIXTURE).covariance)
+
+
+def test_bad_mixtures_are_refused():
+    with pytest.raises(ValueError, match="weights must be finite and > 0"):
+        ms.normal_mixture([0.5, -0.5], [0, 1], [1, 1])
+    with pytest.raises(ValueError, match="scales must be finite and > 0"):
+        ms.normal_mixture([0.5, 0.5], [0, 1], [1, 0])
+    with pytest.raises(ValueError, match="one length"):
+        ms.normal_mixture([0.5, 0.5], [0, 1, 2], [1, 1])

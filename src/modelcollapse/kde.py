@@ -66,8 +66,14 @@ def _scalar(x):
     return x[()] if x.ndim == 0 else x
 
 
+def _refuse_bool(bandwidth):
+    if isinstance(bandwidth, bool | np.bool_):
+        raise TypeError(f"bandwidth must be a number > 0, not a bool, got bandwidth={bandwidth!r}")
+
+
 def _check_rule(bandwidth):
     """The bandwidth as ("fixed", h array) or (rule, None); callables refused."""
+    _refuse_bool(bandwidth)
     if isinstance(bandwidth, str):
         return check_choice("bandwidth", bandwidth, RULES), None
     if callable(bandwidth):
@@ -324,9 +330,9 @@ def expected_test_density(n, bandwidth, sigma=1.0, *, policy="replace"):
     """
     check_choice("policy", policy, POLICIES)
     n = check_int("n", n, minimum=1)
-    h = float(check_positive("bandwidth", bandwidth)) if not isinstance(bandwidth, str) else None
-    if h is None or np.ndim(bandwidth) != 0:
+    if isinstance(bandwidth, str | bool | np.bool_) or callable(bandwidth) or np.ndim(bandwidth):
         raise TypeError(f"bandwidth must be a fixed number > 0, got bandwidth={bandwidth!r}")
+    h = float(check_positive("bandwidth", bandwidth))
     sigma = float(check_positive("sigma", sigma))
     if policy == "replace":
         return float(1.0 / np.sqrt(2 * np.pi * (2 * sigma**2 + n * h**2)))
@@ -372,6 +378,7 @@ class KDEChain(FittedChain):
 
 def _bandwidth_fn(bandwidth):
     """(rule name, function (points 2-D, pooled stats) -> h per row)."""
+    _refuse_bool(bandwidth)
     if isinstance(bandwidth, str):
         rule = check_choice("bandwidth", bandwidth, RULES)
 
