@@ -1,4 +1,4 @@
-"""The KDE experiments of Schaeffer et al. (KoyejoLab-Collapse-or-Thrive, src/fit_kdes).
+"""KDE experiments of Kazdan, Schaeffer et al. 2024 (KoyejoLab-Collapse-or-Thrive, fit_kdes).
 
 Their set-up: scikit-learn ``KernelDensity(kernel="gaussian", bandwidth=h)``
 refitted for up to 1000 iterations to ``num_samples_per_iteration`` draws of

@@ -318,7 +318,7 @@ def expected_test_density(n, bandwidth, sigma=1.0, *, policy="replace"):
         E[\hat p_n(X)] = E_{K_n}\Big[\frac{1}{\sqrt{2\pi(2\sigma^2 + K_n h^2)}}\Big].
 
     This is the expected *likelihood* of held-out data; its mean negative
-    log (the quantity of Schaeffer et al.'s KDE experiments) is bounded
+    log (the quantity of Kazdan, Schaeffer et al.'s KDE experiments) is bounded
     below by Jensen: :math:`E[-\log\hat p_n(X)] \ge -\log E[\hat p_n(X)]`.
 
     Examples

@@ -21,8 +21,8 @@ from .. import misspecified as ms
 from ._core import Claim
 
 _KDE = ("Shumailov et al. 2024 (Nature), 'What is model collapse?' (functional approximation "
-        "error); KDE recursion as in Schaeffer et al. 2025, 'Position: Model Collapse Does Not "
-        "Mean What You Think'")
+        "error); KDE recursion as in Kazdan, Schaeffer et al. 2024, 'Collapse or Thrive? "
+        "Perils and Promises of Synthetic Data in a Self-Generating World'")
 _MISSPEC = ("Shumailov et al. 2024 (Nature), 'What is model collapse?' (functional "
             "expressivity error: a Gaussian fitted to a non-Gaussian truth)")
 
