@@ -227,3 +227,13 @@ def test_other_bad_input_names_the_parameter():
 def test_numpy_integer_sizes_are_accepted():
     chain = kde.simulate(np.int64(2), np.int16(5), bandwidth=0.5, replicates=np.int32(2), rng=0)
     assert chain.sigma2.shape == (2, 3)
+
+
+def test_a_draw_of_generation_n_is_exactly_normal():
+    """X^n_j ~ N(mu, sigma^2 + n h^2) (KS, alpha = 0.001); the Gaussian-recursion variance
+    sigma^2 (1 + n/M) is rejected by the same sample."""
+    chain = kde.simulate(5, 5, bandwidth=0.5, mu=MU, sigma=SIGMA, replicates=20_000, rng=SEED)
+    x = chain.points[:, 0]
+    assert stats.kstest(x, stats.norm(MU, np.sqrt(SIGMA**2 + 5 * 0.25)).cdf).pvalue > ALPHA
+    assert stats.kstest(x, stats.norm(MU, SIGMA * np.sqrt(2.0)).cdf).pvalue < ALPHA
+    np.testing.assert_allclose(chain.points.mean(axis=1), chain.mu[:, -1])

@@ -360,6 +360,10 @@ class KDEChain(FittedChain):
         Mean negative log density of ``test_points`` under models ``1..n``.
     test_density : ndarray, shape (replicates, n), or None
         Mean density of ``test_points`` under models ``1..n``.
+    points : ndarray, shape (replicates, M)
+        Generation ``n``'s points (each row one chain's; a column is iid
+        across chains, e.g. ``points[:, 0]`` is a sample of the law of
+        :math:`X^n_j`).
     rule : str
         ``"fixed"``, ``"scott"``, ``"silverman"`` or ``"callable"``.
 
@@ -374,6 +378,7 @@ class KDEChain(FittedChain):
     test_nll: np.ndarray | None = None
     test_density: np.ndarray | None = None
     rule: str = "fixed"
+    points: np.ndarray | None = None
 
 
 def _bandwidth_fn(bandwidth):
@@ -493,22 +498,23 @@ def simulate(n, M, *, bandwidth, mu=0.0, sigma=1.0, policy="replace", replicates
     widths = np.empty((replicates, n))
     nll = np.empty((replicates, n)) if test is not None else None
     density = np.empty((replicates, n)) if test is not None else None
+    last = np.empty((replicates, M))
     for start, child in zip(starts, gen.spawn(len(starts)), strict=True):
         stop = min(replicates, start + rows)
         block = slice(start, stop)
         scores = (nll[block], density[block]) if test is not None else None
         _simulate_block(child, stop - start, n, M, mu, sigma, policy, fn, test,
-                        means[block], variances[block], widths[block], scores)
-    for arr in (means, variances, widths, nll, density):
+                        means[block], variances[block], widths[block], scores, last[block])
+    for arr in (means, variances, widths, nll, density, last):
         if arr is not None:
             arr.flags.writeable = False
-    return KDEChain(means, variances, widths, nll, density, rule,
+    return KDEChain(means, variances, widths, nll, density, rule, last,
                     M=np.full(n, M, dtype=np.int64), fit="kde", method="samples",
                     seed_entropy=seed_entropy(gen), policy=policy)
 
 
 def _simulate_block(gen, rows, n, M, mu, sigma, policy, fn, test, means, variances, widths,
-                    scores):
+                    scores, last):
     """One block of chains, generation by generation; results written in place."""
     size = M * (n + 1) if policy == "accumulate" else M
     pool = np.empty((rows, size))
@@ -535,9 +541,9 @@ def _simulate_block(gen, rows, n, M, mu, sigma, policy, fn, test, means, varianc
             pool[:, (i + 1) * M : (i + 2) * M] = new
         else:
             pool[:] = new
-        new = pool[:, (i + 1) * M : (i + 2) * M] if policy == "accumulate" else pool
         means[:, i + 1] = new.mean(axis=1)
         variances[:, i + 1] = new.var(axis=1, ddof=1)
         m2_new = variances[:, i + 1] * (M - 1)
         stats = (_pool(*stats, M, means[:, i + 1], m2_new) if policy == "accumulate"
                  else (M, means[:, i + 1], m2_new))
+    last[:] = pool[:, n * M :] if policy == "accumulate" else pool

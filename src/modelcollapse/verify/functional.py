@@ -1,7 +1,8 @@
 """Claims of functional approximation error: KDE chains and misspecified Gaussian fits.
 
-Every observable is calibrated at small replicate counts: the KDE claims
-average sample variances and squared means of ``M >= 5`` normal-mixture
+Every observable is calibrated at small replicate counts: one draw of a
+KDE generation is exactly normal, so its law is tested by Kolmogorov-Smirnov
+(``test="law"``); the other KDE claims average sample variances and squared means of ``M >= 5`` normal-mixture
 points (all moments finite, light tails), or regress them on the generation
 (``test="slope"``); the tail claim is an exact binomial test of 0/1 events
 (``test="proportion"``); the fitted-variance claim averages squared
@@ -71,7 +72,28 @@ def functional_claims(*, mu=0.3, sigma=1.5):
         chain = ms.simulate(1, fit_m, laplace, replicates=replicates, rng=rng)
         return (chain.sigma2[:, 1] - 2.0) ** 2
 
+    # M = 2: the law does not depend on M, and the mutant's variance sigma^2 (1 + n/M)
+    # is then 2.25 times the truth's, so 2000 draws reject it with power ~ 1.
+    law_n, law_m = 5, 2
+
+    def one_point(replicates, rng):
+        chain = kde.simulate(law_n, law_m, bandwidth=h, mu=mu, sigma=sigma,
+                             replicates=replicates, rng=rng)
+        return chain.points[:, 0]
+
     return [
+        Claim(
+            name="functional.kde_generation_law",
+            statement="X^n_j ~ N(mu, sigma^2 + n h^2) exactly (Kolmogorov-Smirnov)",
+            reference=_KDE,
+            closed_form=lambda: stats.norm(mu, np.sqrt(sigma**2 + law_n * h**2)),
+            observations=one_point,
+            mutant=lambda: stats.norm(mu, sigma * np.sqrt(1 + law_n / law_m)),
+            mutant_label="the Gaussian recursion's law N(mu, sigma^2 (1 + n/M))",
+            parameters={**fixed, "n": law_n, "M": law_m},
+            replicates=2000,
+            test="law",
+        ),
         Claim(
             name="functional.kde_expected_sample_variance",
             statement="E[S_n^2] = M h^2 + (1 - 1/M)^n (sigma^2 - M h^2) (fixed bandwidth)",
