@@ -2,8 +2,9 @@
 
 Every observable is calibrated at small replicate counts: one draw of a
 KDE generation is exactly normal, so its law is tested by Kolmogorov-Smirnov
-(``test="law"``); the other KDE claims average sample variances and squared means of ``M >= 5`` normal-mixture
-points (all moments finite, light tails), or regress them on the generation
+(``test="law"``); the other KDE claims average sample variances and squared
+means of ``M >= 5`` normal-mixture points (all moments finite, light tails),
+or regress them on the generation
 (``test="slope"``); the tail claim is an exact binomial test of 0/1 events
 (``test="proportion"``); the fitted-variance claim averages squared
 deviations of a Laplace sample's variance (finite moments of every order).
