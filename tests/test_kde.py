@@ -237,3 +237,14 @@ def test_a_draw_of_generation_n_is_exactly_normal():
     assert stats.kstest(x, stats.norm(MU, np.sqrt(SIGMA**2 + 5 * 0.25)).cdf).pvalue > ALPHA
     assert stats.kstest(x, stats.norm(MU, SIGMA * np.sqrt(2.0)).cdf).pvalue < ALPHA
     np.testing.assert_allclose(chain.points.mean(axis=1), chain.mu[:, -1])
+
+
+def test_held_out_scores_do_not_depend_on_the_scoring_blocks(monkeypatch):
+    test = np.random.default_rng(0).standard_normal(60)
+    whole = kde.simulate(2, 12, bandwidth=0.4, replicates=7, test_points=test, rng=1,
+                         policy="accumulate")
+    monkeypatch.setattr(kde, "SCORE_BLOCK", 50)
+    pieces = kde.simulate(2, 12, bandwidth=0.4, replicates=7, test_points=test, rng=1,
+                          policy="accumulate")
+    np.testing.assert_allclose(pieces.test_nll, whole.test_nll, rtol=1e-13)
+    np.testing.assert_array_equal(pieces.sigma2, whole.sigma2)

@@ -60,6 +60,9 @@ _WHY_M = " (a spread is fitted to M >= 2 points)"
 #: numbers) depend only on ``n``, ``M`` and ``replicates``.
 BLOCK = 2**20
 
+#: Kernel terms held at once when scoring ``test_points``.
+SCORE_BLOCK = 2**22
+
 
 def _scalar(x):
     x = np.asarray(x, dtype=np.float64)
@@ -415,12 +418,24 @@ def _bandwidth_fn(bandwidth):
 
 
 def _log_kde(test, points, h):
-    """log of each row's KDE at every test point: shape (rows, T)."""
+    """log of each row's KDE at every test point: shape (rows, T).
+
+    Evaluated in pieces of at most :data:`SCORE_BLOCK` kernel terms, so memory
+    stays bounded whatever the pool and the number of test points.
+    """
     from scipy.special import logsumexp
 
-    z = (test[None, :, None] - points[:, None, :]) / h[:, None, None]
-    return (logsumexp(-0.5 * z * z, axis=2) - np.log(points.shape[1])
-            - np.log(h)[:, None] - 0.5 * np.log(2 * np.pi))
+    rows, size = points.shape
+    out = np.empty((rows, test.size))
+    per_test = max(1, SCORE_BLOCK // size)
+    per_row = max(1, SCORE_BLOCK // (size * min(per_test, test.size)))
+    for r in range(0, rows, per_row):
+        block = slice(r, r + per_row)
+        for t in range(0, test.size, per_test):
+            cols = slice(t, t + per_test)
+            z = (test[None, cols, None] - points[block, None, :]) / h[block, None, None]
+            out[block, cols] = logsumexp(-0.5 * z * z, axis=2)
+    return out - np.log(size) - np.log(h)[:, None] - 0.5 * np.log(2 * np.pi)
 
 
 def simulate(n, M, *, bandwidth, mu=0.0, sigma=1.0, policy="replace", replicates=1,
