@@ -1,35 +1,27 @@
-"""The mixture and self-distillation figures draw, and carry their closed forms."""
+"""The functional-approximation figure draws, with its closed forms."""
 
 import numpy as np
 import pytest
 
 pytest.importorskip("matplotlib")
 
-from modelcollapse import distill, mixture, plot
+from scipy import stats
+
+from modelcollapse import kde, misspecified, plot
+from modelcollapse.verify.report import FIGURES
 
 
-def test_mixture_trajectory_draws_four_panels_with_the_exact_total_variance():
-    chain = mixture.simulate(15, 40, weights=[0.7, 0.3], means=[-1.0, 2.0],
-                             covariances=[1.0, 0.5], replicates=12, rng=1)
-    fig = plot.mixture_trajectory(chain=chain)
-    assert len(fig.axes) == 4
-    lines = {line.get_label(): line for line in fig.axes[2].get_lines()}
-    exact = lines[r"exact $E[V_n] = V_0 q^n + \ldots$"]
-    gens = np.arange(16)
-    v0 = float(chain.total_variance()[0, 0])
-    np.testing.assert_allclose(exact.get_ydata(),
-                               mixture.expected_total_variance(gens, 40, v0))
-    fig.savefig(__import__("io").BytesIO(), format="png")
-
-
-def test_self_distillation_draws_the_closed_forms():
-    fig = plot.self_distillation(t=6, n_points=8, replicates=20, rng=2)
-    left, right = fig.axes[:2]
-    x = np.linspace(0.0, 1.0, 8)
-    d, v = distill.spectrum(distill.rbf_gram(x, 0.2))
-    z = v.T @ (np.sin(2 * np.pi * x) + x)
-    np.testing.assert_allclose(left.get_lines()[0].get_ydata(),
-                               distill.effective_directions(d, 0.05, np.arange(7)))
-    noisy = right.get_lines()[0]
-    np.testing.assert_allclose(noisy.get_ydata(),
-                               distill.expected_squared_error(d, z, 0.05, np.arange(7), noise=0.3))
+def test_functional_figure_draws_both_panels_with_their_closed_forms():
+    assert "functional_approximation" in {name for _, name, _ in FIGURES}
+    fig = plot.functional_approximation(n=6, M=5, tail_M=30, replicates=40, rng=1)
+    spread, tails = fig.axes[:2]
+    lines = {line.get_label(): line for line in spread.get_lines()}
+    fixed = lines["KDE, $h = 0.5$: $E[S_n^2]$"]
+    np.testing.assert_allclose(fixed.get_ydata(),
+                               kde.expected_sample_variance(np.arange(7), 5, 0.5))
+    tail_lines = {line.get_label(): line for line in tails.get_lines()}
+    laplace = tail_lines["Laplace: fitted Gaussian (second order)"]
+    level = 1 - laplace.get_xdata()[0]
+    assert laplace.get_ydata()[0] == pytest.approx(
+        misspecified.tail_loss(30, stats.laplace(), level).expected)
+    assert "truth $P_{D_0}(X > q)$" in tail_lines

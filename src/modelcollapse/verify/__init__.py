@@ -28,6 +28,7 @@ from ._core import (
     run_claims,
 )
 from .discrete import discrete_claims
+from .functional import functional_claims
 from .gaussian import gaussian_claims
 from .mixture import mixture_claims
 from .multivariate import multivariate_claims
@@ -62,6 +63,7 @@ def _registry():
         *regression_claims(),
         *policy_claims(),
         *mixture_claims(),
+        *functional_claims(),
     )
     names = [c.name for c in claims]
     if len(set(names)) != len(names):

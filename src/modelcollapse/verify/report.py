@@ -29,6 +29,11 @@ FIGURES = (
      "the lower bound a_n + (sqrt(v_n) - sigma)^2 otherwise; discrete: heterozygosity (closed "
      "forms), support and entropy; least squares: test error, linear growth against the "
      "pi^2/6 bound."),
+    ("functional_approximation.png", "functional_approximation",
+     "Functional approximation error: a KDE refitted to its own samples widens its spread "
+     "(to M h^2 with a fixed bandwidth, geometrically with Scott's rule) where the Gaussian "
+     "fit's typical variance collapses; a Gaussian fitted to Laplace or Student-t data loses "
+     "the tail beyond D0's quantiles at the first fit."),
 )
 
 
