@@ -929,6 +929,13 @@ def simulate(corpus, *, order=2, generations=20, tokens=100_000, smoothing="inte
 # report
 
 
+def _check_pair(loop, theory):
+    if not isinstance(loop, NgramLoop):
+        raise TypeError(f"loop must be an NgramLoop, got loop={type(loop).__name__}")
+    if not isinstance(theory, NeutralTheory):
+        raise TypeError(f"theory must be a NeutralTheory, got theory={type(theory).__name__}")
+
+
 def _band(ax, x, values, label, color, style="-"):
     """Mean line and min-max band over replicates (rows of ``values``)."""
     values = np.asarray(values, dtype=np.float64)
@@ -948,15 +955,21 @@ def figure(loop, theory):
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> c = corpus_from_text("a b a c a b d a b c " * 20, "a b c a")
+    >>> loop = simulate(c, generations=2, tokens=100, documents=5, rng=0)
+    >>> th = neutral_theory(loop.p0, loop.tail_mask, generations=2, tokens=100, rng=1)
+    >>> len(figure(loop, th).axes)
+    6
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    if not isinstance(loop, NgramLoop) or not isinstance(theory, NeutralTheory):
-        raise TypeError("figure needs an NgramLoop and a NeutralTheory, got "
-                        f"{type(loop).__name__} and {type(theory).__name__}")
+    _check_pair(loop, theory)
     g = np.arange(loop.generations)
     fig, axes = plt.subplots(2, 3, figsize=(13, 7.5), layout="constrained")
     loop_c, theory_c, extra_c = "C0", "C1", "C2"
@@ -967,7 +980,7 @@ def figure(loop, theory):
     if finite.any():
         _band(ax, models[finite], loop.perplexity[:, finite], "n-gram loop", loop_c, ".-")
     if not finite.all():
-        ax.text(0.5, 0.5, "infinite where a held-out token\nhas probability 0 (no smoothing)",
+        ax.text(0.5, 0.2, "infinite where a held-out token\nhas probability 0 (no smoothing)",
                 transform=ax.transAxes, ha="center", fontsize=8)
     ax.set(title="held-out perplexity of model g", xlabel="model g", yscale="log")
 
@@ -1004,7 +1017,8 @@ def figure(loop, theory):
     ax.plot(g, theory.expected_heterozygosity, "k:", label="closed form E[H]")
     ax.set(title="heterozygosity 1 - sum p^2", xlabel="generation g")
     for ax in axes.ravel():
-        ax.legend(fontsize=7)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
     p = loop.parameters
     fig.suptitle(f"{p['corpus']} {p['level']} {p['order']}-gram, {p['smoothing']} smoothing, "
                  f"M = {p['tokens']}, T = {p['temperature']}, top-k = {p['top_k']}, "
@@ -1028,7 +1042,17 @@ def _finite(value):
 
 
 def as_dict(loop, theory):
-    """Everything in the loop and its theory as JSON-ready nested dicts (inf -> None)."""
+    """Everything in the loop and its theory as JSON-ready nested dicts (inf -> None).
+
+    Examples
+    --------
+    >>> c = corpus_from_text("a b a c a b d a b c " * 20, "a b c a")
+    >>> loop = simulate(c, generations=2, tokens=100, documents=5, rng=0)
+    >>> th = neutral_theory(loop.p0, loop.tail_mask, generations=2, tokens=100, rng=1)
+    >>> sorted(as_dict(loop, th))
+    ['loop', 'parameters', 'seed_entropy', 'theory', 'theory_seed_entropy']
+    """
+    _check_pair(loop, theory)
     measured = {name: getattr(loop, name) for name in (
         "perplexity", "types", "missing_mass", "good_turing", "good_turing_ci", "hill",
         "hill_plug_in", "tail_lost", "heterozygosity", "ess", "ess_ci")}
@@ -1058,6 +1082,16 @@ def write_report(loop, theory, directory, *, command=None, figures=True):
     -------
     list of Path
         The files written, ``report.md`` first.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> c = corpus_from_text("a b a c a b d a b c " * 20, "a b c a")
+    >>> loop = simulate(c, generations=2, tokens=100, documents=5, rng=0)
+    >>> th = neutral_theory(loop.p0, loop.tail_mask, generations=2, tokens=100, rng=1)
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     [path.name for path in write_report(loop, th, out)]
+    ['report.md', 'ngram.json', 'ngram.png']
     """
     import json
     from pathlib import Path
