@@ -391,7 +391,7 @@ def hill_numbers(counts, q=(0, 1, 2), *, method="corrected", confidence=0.95):
     counts = _check_counts(counts)
     check_choice("method", method, HILL_METHODS)
     confidence = check_confidence(confidence)
-    if isinstance(q, str | bytes):
+    if isinstance(q, str | bytes | bool | np.bool_):
         raise TypeError(f"q must be a real number or sequence of them, got q={q!r}")
     orders = check_real("q", q)
     if orders.ndim > 1 or orders.size == 0 or np.any(orders < 0):

@@ -299,13 +299,11 @@ class _Level:
     count: np.ndarray
     weight: np.ndarray      # count part: c - D (interpolated) or c
     contexts: np.ndarray    # sorted unique context keys r B^(j-1) + ctx
-    start: np.ndarray       # first row of each context; end is the next context's start
+    start: np.ndarray       # first row of each context
+    stop: np.ndarray        # one past its last row
     stay: np.ndarray        # probability mass of the count part, per context
     total: np.ndarray       # sum of weights, per context
     decode_cum: np.ndarray  # cumulative decoding weights (temperature, top-k, top-p)
-
-    def end(self, pos):
-        return np.r_[self.start[1:], self.keys.size][pos]
 
 
 def _segment_starts(seg):
@@ -357,8 +355,8 @@ def _fit_level(keys, counts, settings):
         stay = (ctx_count / (ctx_count + settings.k * settings.V)
                 if settings.smoothing == "add-k" else np.ones(contexts.size))
     decode = _decoding_weights(seg, weight, settings)
-    return _Level(keys, counts, weight, contexts, start, stay, np.bincount(seg, weights=weight),
-                  np.cumsum(decode))
+    return _Level(keys, counts, weight, contexts, start, np.r_[start[1:], keys.size], stay,
+                  np.bincount(seg, weights=weight), np.cumsum(decode))
 
 
 def _ngram_keys(docs, j, replicate, base):
@@ -403,7 +401,7 @@ def _lookup(level, ctx):
 def _draw_within(level, pos, gen):
     """A row of each context ``pos``, with probability proportional to its decoding weight."""
     start = level.start[pos]
-    end = level.end(pos)
+    end = level.stop[pos]
     low = np.where(start > 0, level.decode_cum[np.maximum(start - 1, 0)], 0.0)
     high = level.decode_cum[end - 1]
     target = low + gen.random(pos.size) * (high - low)
@@ -541,6 +539,8 @@ def branching_loss_probability(n, mean_count):
     from ._validate import check_int_array
 
     n = check_int_array("n", n, minimum=0)
+    if isinstance(mean_count, str | bytes | bool | np.bool_):
+        raise TypeError(f"mean_count must be a real number or array, got mean_count={mean_count!r}")
     m = check_real("mean_count", mean_count)
     if np.any(m < 0):
         raise ValueError(f"mean_count must be >= 0 (M p), got mean_count={_shown(mean_count)}")
@@ -1098,6 +1098,9 @@ def write_report(loop, theory, directory, *, command=None, figures=True):
 
     from . import __version__
 
+    _check_pair(loop, theory)
+    if not isinstance(directory, str | Path):
+        raise TypeError(f"directory must be a str or Path, got directory={directory!r}")
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     record = as_dict(loop, theory) | {"command": command, "modelcollapse": __version__}
