@@ -463,12 +463,11 @@ def expected_distinct(p, T):
         raise ValueError(f"p must sum to 1 within {_SUM_TOL:g} along its last axis, "
                          f"got sums {_shown(total)}")
     T = check_int_array("T", T, minimum=0, why=" (a number of draws)")
-    with np.errstate(divide="ignore"):
-        log_keep = np.log1p(-p)
-    # 0 * log(0) (T = 0, p = 1) is an empty sample: nothing drawn
-    exponent = np.where(np.asarray(T)[..., None] == 0, 0.0,
-                        np.asarray(T, dtype=np.float64)[..., None] * log_keep)
-    out = -np.expm1(exponent).sum(axis=-1)
+    # T log(1 - p) with 0 * log(0) = 0 (T = 0, p = 1: an empty sample draws nothing)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exponent = np.where(np.asarray(T)[..., None] == 0, 0.0,
+                            np.asarray(T, dtype=np.float64)[..., None] * np.log1p(-p))
+    out = 0.0 - np.expm1(exponent).sum(axis=-1)
     return float(out) if np.ndim(out) == 0 else out
 
 
