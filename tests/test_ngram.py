@@ -252,14 +252,17 @@ def test_wordfreq_gives_a_real_zipf_p0_for_the_discrete_chain():
 @needs_kjv
 def test_cli_writes_a_report_with_provenance(tmp_path, capsys):
     code = main(["ngram", "--order", "1", "--generations", "2", "--tokens", "5000",
-                 "--replicates", "2", "--report", str(tmp_path), "--seed", "3"])
+                 "--replicates", "2", "--report", str(tmp_path), "--seed", "3", "--json"])
     assert code == 0
+    out, err = capsys.readouterr()
+    printed = json.loads(out)
     record = json.loads((tmp_path / "ngram.json").read_text())
     assert record["parameters"]["corpus"] == "kjv" and record["parameters"]["tokens"] == 5000
     assert record["command"].startswith("modelcollapse ngram --order 1")
     assert (tmp_path / "ngram.png").stat().st_size > 0
+    assert printed["loop"]["types"] == record["loop"]["types"]  # same seed, same numbers
     assert "held out: Ruth" in (tmp_path / "report.md").read_text()
-    assert "generation 2/2" in capsys.readouterr().err
+    assert "generation 2/2" in err
 
 
 def test_cli_reports_bad_options_in_one_line(capsys):
