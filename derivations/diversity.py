@@ -25,6 +25,8 @@ m = sp.Symbol("m", positive=True)
 c = sp.Symbol("c", positive=True)
 M = sp.Symbol("M", integer=True, positive=True)
 P = sp.IndexedBase("p")
+a, F = sp.symbols("a F", positive=True)
+V = sp.Symbol("V", positive=True)
 
 
 def _peel_one_factor(expr):
@@ -156,6 +158,37 @@ def build():
     d.result("loss_two_fits", two, name="P(\\text{lost after 2 fits})",
              why="Held against the exact two-type chain in the tests.",
              used_by="ngram.branching_loss_probability(2, Mp)")
+
+    d.section(
+        "Add-k smoothing is mutation: the equilibrium of the add-k unigram loop",
+        "Model $i + 1$ is the add-k fit to corpus $i$ ($M$ draws from model $i$) over a "
+        "vocabulary of $V$ words; $F_i = \\sum_j p_{i,j}^2$ is its homozygosity.",
+    )
+    kk = sp.Symbol("k", positive=True)
+    d.equal("drift then mutation", (c + kk) / (M + kk * V),
+            (a * c / M + (1 - a) / V).subs(a, M / (M + kk * V)),
+            name="\\frac{c_{i,j} + k}{M + kV}",
+            why="With $a = M/(M + kV)$: resample, then mutate to uniform at rate $1 - a$.")
+    d.equal("corpus homozygosity", p**2 + p * (1 - p) / M, (1 - 1 / M) * p**2 + p / M,
+            name="E[(c_{i,j}/M)^2 \\mid p_i]",
+            why="The binomial second moment (step 1.4 with $T = M$), per word; "
+                "summed over words, $E[\\sum_j (c_{i,j}/M)^2] = (1 - 1/M)F_i + 1/M$.")
+    recursion = a**2 * ((1 - 1 / M) * F + 1 / M) + (1 - a**2) / V
+    d.equal("one fit", a**2 * ((1 - 1 / M) * F + 1 / M) + 2 * a * (1 - a) / V
+            + (1 - a) ** 2 / V, recursion, name="E[F_{i+1} \\mid p_i]", uses=(linearity,),
+            why="Square $a\\,c_j/M + (1 - a)/V$, take expectations, sum over the $V$ words "
+                "($\\sum_j c_j/M = 1$).")
+    fixed = (a**2 / M + (1 - a**2) / V) / (1 - a**2 * (1 - 1 / M))
+    d.equal("fixed point", recursion.subs(F, fixed), fixed, name="F^*",
+            why="$F^* = (a^2/M + (1 - a^2)/V)/(1 - a^2(1 - 1/M))$ solves $F = E[F' \\mid F]$; "
+                "the map contracts by $a^2(1 - 1/M) < 1$.")
+    d.result("add_k_recursion", recursion, name="E[F_{i+1} \\mid F_i = F]",
+             why="Iterated in closed form: $F_n = F^* + (a^2(1 - 1/M))^n (F_0 - F^*)$.",
+             used_by="ngram.add_k_heterozygosity")
+    d.result("add_k_stationary", fixed, name="F^*",
+             why="A positive equilibrium: smoothing keeps the vocabulary alive, unlike "
+                 "the unsmoothed loop, whose heterozygosity decays to 0.",
+             used_by="ngram.add_k_heterozygosity")
     return d
 
 

@@ -65,3 +65,19 @@ def test_branching_results_are_branching_loss_probability(m):
         value = float(evaluate(RESULTS[key], {derivation.m: m}))
         assert ngram.branching_loss_probability(n, m) == pytest.approx(value, rel=1e-12,
                                                                        abs=1e-300)
+
+
+@settings(max_examples=25, deadline=None)
+@given(probabilities.filter(lambda p: len(p) >= 2), st.integers(1, 5000),
+       st.floats(1e-3, 10.0), st.integers(0, 40))
+def test_add_k_results_are_add_k_heterozygosity(p0, M, k, n):
+    V = len(p0)
+    a = M / (M + k * V)
+    F = float(np.sum(np.square(p0)))
+    step = {derivation.a: a, derivation.M: M, derivation.V: V}
+    for _ in range(n):
+        F = float(evaluate(RESULTS["add_k_recursion"], step | {derivation.F: F}))
+    het, stationary = ngram.add_k_heterozygosity(n, M, p0, k)
+    assert het == pytest.approx(1 - ((1 - 1 / M) * F + 1 / M), rel=1e-9, abs=1e-12)
+    fixed = float(evaluate(RESULTS["add_k_stationary"], step))
+    assert stationary == pytest.approx(1 - ((1 - 1 / M) * fixed + 1 / M), rel=1e-9, abs=1e-12)

@@ -102,6 +102,21 @@ def test_smoothing_as_mutation_departs_from_the_chain(small):
     assert not same_mean(loop.types[:, -1], theory.types[:, -1])
 
 
+def test_add_k_unigram_loop_settles_at_the_mutation_drift_equilibrium(small):
+    """Heterozygosity per generation = the add-k closed form (z-tests, ALPHA); the
+    unsmoothed closed form (decay to 0), its companion, is rejected."""
+    M, k, G = 200, 0.5, 8
+    loop = ngram.simulate(small, order=1, smoothing="add-k", k=k, generations=G, tokens=M,
+                          replicates=200, rng=4)
+    model0 = (np.bincount(small.train, minlength=small.V) + k) / (small.train.size + k * small.V)
+    het, stationary = ngram.add_k_heterozygosity(np.arange(G), M, model0, k)
+    se = loop.heterozygosity.std(axis=0, ddof=1) / np.sqrt(200)
+    assert np.all(np.abs(loop.heterozygosity.mean(axis=0) - het) <= Z * se)
+    assert abs(het[-1] - stationary) < abs(het[0] - stationary)
+    drift_only = discrete.expected_heterozygosity(np.arange(1, G + 1), M, model0)
+    assert abs(loop.heterozygosity[:, -1].mean() - drift_only[-1]) > Z * se[-1]
+
+
 def test_branching_loss_matches_the_exact_two_type_chain_for_rare_categories():
     M = 2000
     p = np.array([0.0002, 0.0005, 0.001, 0.002])

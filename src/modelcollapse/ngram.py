@@ -57,6 +57,7 @@ __all__ = [
     "Corpus",
     "NeutralTheory",
     "NgramLoop",
+    "add_k_heterozygosity",
     "as_dict",
     "branching_loss_probability",
     "corpus_from_text",
@@ -553,6 +554,72 @@ def branching_loss_probability(n, mean_count):
     return float(out) if out.ndim == 0 else out
 
 
+def add_k_heterozygosity(n, M, p0, k):
+    r"""Expected heterozygosity of corpus ``n`` of the add-k unigram loop, and its limit.
+
+    Parameters
+    ----------
+    n : int or array_like of int
+        Generation (corpus) index, ``>= 0``.
+    M : int
+        Tokens per generation, ``>= 1``.
+    p0 : array_like, shape (V,)
+        Model 0 (the add-k unigram fitted to the real text), entries summing to 1.
+    k : float
+        Add-k pseudo-count, ``> 0``.
+
+    Returns
+    -------
+    heterozygosity : ndarray or float
+        :math:`E[1 - \sum_j (c_{n,j}/M)^2]`, corpus ``n`` being ``M`` draws from model ``n``.
+    stationary : float
+        Its limit as :math:`n \to \infty`.
+
+    Notes
+    -----
+    Refitting with add-k smoothing,
+    :math:`p_{i+1} = (c_i + k)/(M + kV) = a\,c_i/M + (1 - a)/V` with
+    :math:`a = M/(M + kV)`: resampling (drift) followed by mutation to the
+    uniform distribution at rate :math:`1 - a`. The homozygosity
+    :math:`F_i = \sum_j p_{i,j}^2` then obeys (``derivations/diversity.py``)
+
+    .. math:: E[F_{i+1}] = a^2\big((1 - 1/M) E[F_i] + 1/M\big) + (1 - a^2)/V,
+
+    a contraction by :math:`a^2(1 - 1/M) < 1` to the mutation-drift equilibrium
+    :math:`F^* = (a^2/M + (1 - a^2)/V)/(1 - a^2(1 - 1/M))`; a corpus of model
+    :math:`i` has expected homozygosity :math:`(1 - 1/M)F_i + 1/M`. Unlike the
+    unsmoothed loop (:func:`modelcollapse.discrete.expected_heterozygosity`,
+    which decays to 0), diversity settles at a positive level: smoothing acts as
+    mutation.
+
+    Examples
+    --------
+    >>> h, h_star = add_k_heterozygosity([0, 50], 1000, [0.5, 0.3, 0.2], 0.1)
+    >>> bool(h[1] > h_star * 0.99), round(h_star, 4)
+    (True, 0.2498)
+    """
+    from ._validate import check_int_array
+
+    n = check_int_array("n", n, minimum=0)
+    M = check_int("M", M, minimum=1)
+    k = _real_scalar("k", k)
+    if not k > 0:
+        raise ValueError(f"k must be > 0 (the add-k pseudo-count), got k={k!r}")
+    p0 = check_real("p0", p0)
+    if p0.ndim != 1 or p0.size < 1 or np.any(p0 < 0) or abs(p0.sum() - 1) > 1e-9:
+        raise ValueError(f"p0 must be a probability vector (V,) summing to 1, got "
+                         f"p0={_shown(p0)}")
+    V = p0.size
+    a2 = (M / (M + k * V)) ** 2
+    rate = a2 * (1 - 1 / M)
+    fixed = (a2 / M + (1 - a2) / V) / (1 - rate)
+    # F_n = F* + rate^n (F_0 - F*): the affine recursion in closed form
+    F = fixed + rate ** np.asarray(n, dtype=np.float64) * (float(np.sum(p0 * p0)) - fixed)
+    het = 1 - ((1 - 1 / M) * F + 1 / M)
+    stationary = 1 - ((1 - 1 / M) * fixed + 1 / M)
+    return (float(het) if np.ndim(het) == 0 else het), float(stationary)
+
+
 @dataclass(frozen=True)
 class NeutralTheory:
     """The categorical recursion on the same unigram: what neutral resampling predicts.
@@ -1015,11 +1082,17 @@ def figure(loop, theory):
     _band(ax, g, loop.heterozygosity, "n-gram loop", loop_c)
     _band(ax, g, theory.heterozygosity, "chain", theory_c, "--")
     ax.plot(g, theory.expected_heterozygosity, "k:", label="closed form E[H]")
+    p = loop.parameters
+    neutral_decoding = p["temperature"] == 1 and p["top_k"] is None and p["top_p"] is None
+    if p["order"] == 1 and p["smoothing"] == "add-k" and p["fresh"] == 0 and neutral_decoding:
+        counts = loop.p0 * p["train_tokens"]
+        model0 = (counts + p["k"]) / (p["train_tokens"] + p["k"] * loop.p0.size)
+        het, _ = add_k_heterozygosity(g, p["tokens"], model0, p["k"])
+        ax.plot(g, het, "m-.", label="closed form, add-k as mutation")
     ax.set(title="heterozygosity 1 - sum p^2", xlabel="generation g")
     for ax in axes.ravel():
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7)
-    p = loop.parameters
     fig.suptitle(f"{p['corpus']} {p['level']} {p['order']}-gram, {p['smoothing']} smoothing, "
                  f"M = {p['tokens']}, T = {p['temperature']}, top-k = {p['top_k']}, "
                  f"top-p = {p['top_p']}, fresh = {p['fresh']}; bands: min-max over "
