@@ -225,6 +225,10 @@ def test_bad_corpus_and_theory_inputs_name_the_parameter():
         ngram.load_corpus("shakespeare")
     with pytest.raises(ValueError, match="tail must be a boolean mask"):
         ngram.neutral_theory([0.5, 0.5], [1, 0], generations=2, tokens=10)
+    huge = ngram.Corpus("big", "word", np.array(["w"] * 3_000_000), np.arange(4), np.arange(2),
+                        (), "test")
+    with pytest.raises(ValueError, match="n-gram keys are int64"):
+        ngram.simulate(huge, order=3, generations=1, tokens=200, documents=10)
     with pytest.raises(ValueError, match="mean_count must be >= 0"):
         ngram.branching_loss_probability(2, -1.0)
 

@@ -927,6 +927,10 @@ def simulate(corpus, *, order=2, generations=20, tokens=100_000, smoothing="inte
     if order > 1 and (tokens % documents or tokens // documents <= order):
         raise ValueError(f"tokens must be a multiple of documents with more than order={order} "
                          f"tokens per document, got tokens={tokens}, documents={documents}")
+    if (replicates + 1) * (corpus.V + 1) ** order >= 2**63:
+        raise ValueError(f"order must keep (replicates + 1) (V + 1)^order below 2^63 (n-gram "
+                         f"keys are int64), got order={order} with V={corpus.V} and "
+                         f"replicates={replicates}")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None, got callback={callback!r}")
     gen = as_generator(rng)
