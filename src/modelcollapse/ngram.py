@@ -206,6 +206,12 @@ def load_corpus(name="kjv", *, level="word"):
     ------
     ImportError
         Naming the extra when the corpus package is missing.
+
+    Examples
+    --------
+    >>> kjv = load_corpus("kjv")
+    >>> kjv.vocabulary[:3].tolist(), kjv.heldout_parts[:2]
+    (['the', 'and', 'of'], ('Ruth', 'Nehemiah'))
     """
     check_choice("name", name, CORPORA)
     check_choice("level", level, LEVELS)
@@ -258,6 +264,12 @@ def wordfreq_p0(K=1000, *, lang="en"):
     ------
     ImportError
         Naming the extra when ``wordfreq`` is missing.
+
+    Examples
+    --------
+    >>> p0 = wordfreq_p0(1000)
+    >>> p0.shape, bool(p0[0] > 20 * p0[99])
+    ((1000,), True)
     """
     K = check_int("K", K, minimum=2)
     if not isinstance(lang, str):
