@@ -53,6 +53,9 @@ def _parser():
     estimate.add_argument("--sample-size", type=int, metavar="S",
                           help="each row was measured on S fresh draws of its generation")
     estimate.add_argument("--json", action="store_true", help="print one JSON object")
+    from .ngram import _add_parser as add_ngram
+
+    add_ngram(sub)
     return parser
 
 
@@ -195,6 +198,10 @@ def _estimate(args):
 def main(argv=None):
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
     args = _parser().parse_args(argv)
+    if args.command == "ngram":
+        from .ngram import _run
+
+        return _run(args, argv)
     if args.command == "verify":
         return _verify(args)
     if args.command == "derive":

@@ -33,6 +33,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, stats
 
+from ._diversity import (
+    HillNumbers,
+    MissingMass,
+    distinct_n,
+    expected_distinct,
+    hill_numbers,
+    missing_mass,
+    vendi_score,
+)
 from ._rng import as_generator
 from ._special import digamma_minus_log
 from ._validate import (
@@ -54,6 +63,9 @@ __all__ = [
     "implied_sample_size",
     "tail_loss",
 ]
+# diversity and tail estimators (Good-Turing, Hill numbers, Vendi) live in _diversity
+__all__ += ["HillNumbers", "MissingMass", "distinct_n", "expected_distinct", "hill_numbers",
+            "missing_mass", "vendi_score"]
 
 ESS_METHODS = ("temporal", "likelihood")
 FITS = ("unbiased", "mle")
