@@ -16,6 +16,7 @@ from . import (
     regression,
     schedule,
     sweep,
+    tails,
     variance_gamma,
     wasserstein,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "regression",
     "schedule",
     "sweep",
+    "tails",
     "variance_gamma",
     "wasserstein",
 ]

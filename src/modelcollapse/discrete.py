@@ -33,6 +33,7 @@ from scipy import linalg, special
 
 from ._policy import check_fresh, fresh_counts
 from ._rng import as_generator, seed_entropy
+from ._sampling import check_temperature, check_top_k, check_top_p, is_identity, transform
 from ._validate import _shown, check_choice, check_int, check_int_array, check_real
 from .schedule import sizes_at_least
 
@@ -745,7 +746,16 @@ def _fresh_count_steps(gen, sizes, draw, replicates, fresh):
         yield lambda current=current: current
 
 
-def simulate(n, M, p0, *, replicates=1, rng=None, keep="all", method="auto", fresh=0.0):
+def _transformed_count_steps(gen, sizes, draw, replicates, sampler):
+    """As :func:`_count_steps`, each generation drawn from ``transform(p_i)``."""
+    current = np.broadcast_to(draw, (replicates, draw.size))
+    for m in sizes.tolist():
+        current = gen.multinomial(m, transform(current, *sampler)) / m
+        yield lambda current=current: current
+
+
+def simulate(n, M, p0, *, replicates=1, rng=None, keep="all", method="auto", fresh=0.0,
+             temperature=1.0, top_k=None, top_p=None):
     r"""Simulate ``replicates`` independent chains of ``n`` categorical refits.
 
     Parameters
@@ -778,6 +788,13 @@ def simulate(n, M, p0, *, replicates=1, rng=None, keep="all", method="auto", fre
         itself: :math:`K_i = \lfloor f M_i + 1/2\rfloor` of the ``M_i`` draws
         (``method="counts"``; ``"auto"`` picks it). See
         :func:`modelcollapse.policies.discrete_heterozygosity`.
+    temperature, top_k, top_p : optional
+        Sample every generation, generation 0 included, from the model
+        tempered (:math:`p^{1/T}`, ``temperature > 0``) and truncated to its
+        ``top_k >= 1`` most probable categories and/or its nucleus of mass
+        ``top_p`` in (0, 1], as :func:`modelcollapse.tails.sampling_transform`
+        (``method="counts"``, no ``fresh``). The defaults sample the model
+        itself. Closed forms: :mod:`modelcollapse.tails`.
 
     Returns
     -------
@@ -809,6 +826,15 @@ def simulate(n, M, p0, *, replicates=1, rng=None, keep="all", method="auto", fre
     fresh = check_fresh(fresh)
     if fresh > 0 and method == "labels":
         raise ValueError(f"method must be 'counts' or 'auto' with fresh > 0, got method={method!r}")
+    sampler = (check_temperature(temperature), check_top_k(top_k), check_top_p(top_p))
+    if not is_identity(*sampler):
+        if method == "labels":
+            raise ValueError("method must be 'counts' or 'auto' with a sampling transform, "
+                             f"got method={method!r}")
+        if fresh > 0:
+            raise ValueError("fresh must be 0 with a sampling transform "
+                             f"(temperature, top_k, top_p), got fresh={fresh!r}")
+        method = "counts"
     gen = as_generator(rng)
 
     K = p0.size
@@ -818,6 +844,8 @@ def simulate(n, M, p0, *, replicates=1, rng=None, keep="all", method="auto", fre
     steps = _label_steps if method == "labels" else _count_steps
     if fresh > 0:
         steps = functools.partial(_fresh_count_steps, fresh=fresh)
+    if not is_identity(*sampler):
+        steps = functools.partial(_transformed_count_steps, sampler=sampler)
     out = np.empty((replicates, n + 1 if keep == "all" else 1, K))
     out[:, 0] = p0
     # the draws see p0 renormalised: numpy's samplers tolerate only a ~1e-12 excess
