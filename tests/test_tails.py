@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from scipy import special, stats
 from statsmodels.stats.multitest import multipletests
 
-from modelcollapse import discrete, tails
+from modelcollapse import discrete, tails, verify
 from modelcollapse.verify import _core
 
 ALPHA = 0.001
@@ -354,3 +354,11 @@ def test_default_sampling_leaves_the_simulation_unchanged():
     a = discrete.simulate(5, 7, P0, replicates=3, rng=2)
     b = discrete.simulate(5, 7, P0, replicates=3, rng=2, temperature=1.0)
     np.testing.assert_array_equal(a.p, b.p)
+
+
+def test_the_tails_claims_hold_and_reject_their_mutants_with_power():
+    names = [c.name for c in verify.registry() if c.name.startswith("tails.")]
+    assert len(names) == 7
+    report = verify.run(names, alpha=0.01, seed=0)
+    assert not report.family_rejected, report.table()
+    assert all(r.mutant_rejected and r.power >= 0.9 for r in report.results), report.table()

@@ -32,6 +32,7 @@ from .gaussian import gaussian_claims
 from .multivariate import multivariate_claims
 from .policies import policy_claims
 from .regression import regression_claims
+from .tails import tails_claims
 from .variance_gamma import variance_gamma_claims
 
 __all__ = [
@@ -60,6 +61,7 @@ def _registry():
         *discrete_claims(),
         *regression_claims(),
         *policy_claims(),
+        *tails_claims(),
     )
     names = [c.name for c in claims]
     if len(set(names)) != len(names):
