@@ -362,3 +362,15 @@ def test_the_tails_claims_hold_and_reject_their_mutants_with_power():
     report = verify.run(names, alpha=0.01, seed=0)
     assert not report.family_rejected, report.table()
     assert all(r.mutant_rejected and r.power >= 0.9 for r in report.results), report.table()
+
+
+def test_figures_draw_the_closed_forms():
+    plot = pytest.importorskip("modelcollapse.plot")
+    pytest.importorskip("matplotlib")
+    fig = plot.tails_sampling(n=4, M=20, K=8, replicates=5, rng=1)
+    left, right = fig.axes[:2]
+    assert len(left.get_lines()) >= 5 and len(right.get_lines()) >= 5
+    fig = plot.zipf_scaling(K=1000, cutoff=5, replicates=5, rng=1)
+    exact = fig.axes[0].get_lines()[0]
+    p = discrete.zipf_p0(1000, 2.0)
+    np.testing.assert_allclose(exact.get_ydata(), tails.memorizer_error(exact.get_xdata(), p))

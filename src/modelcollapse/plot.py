@@ -19,8 +19,10 @@ __all__ = [
     "generation_one_law",
     "quantile_plot",
     "sigma_collapse",
+    "tails_sampling",
     "variance_growth",
     "w2_schedules",
+    "zipf_scaling",
 ]
 
 
@@ -248,5 +250,108 @@ def generation_one_law(M=5, *, sigma=1.0, replicates=20_000, rng=0):
             label=r"$N(0, \sigma^2)$, same variance")
     ax.set(title=f"A fresh generation-one draw is variance-gamma (M = {M})",
            xlabel=r"$X^1_j - \mu_1$", ylabel="density")
+    ax.legend(fontsize="small")
+    return fig
+
+
+_SAMPLERS = ({"temperature": 0.8}, {}, {"temperature": 1.25}, {"top_p": 0.9},
+             {"top_k": 10, "temperature": 1.25})
+
+
+def _sampler_label(kw):
+    return ", ".join(f"{k} = {v}" for k, v in kw.items()) or "plain sampling"
+
+
+def tails_sampling(n=30, M=200, K=30, *, s=1.0, replicates=100, rng=0):
+    r"""Support and entropy of a Zipf chain sampled tempered or truncated, against the theory.
+
+    Left: categories alive per generation (simulation, ±1 s.e.) for several
+    samplers; the first fit's exact expected support
+    :func:`~modelcollapse.tails.first_fit_support` as a cross, the
+    infinite-sample support :math:`|S_n|` as a dotted step. Right: the
+    entropy of each simulated chain against that of the infinite-sample map
+    :math:`p_n \propto p_0^{T^{-n}}` on :math:`S_n`
+    (:func:`~modelcollapse.tails.infinite_sample_map`): cold sampling
+    collapses to the mode, hot sampling heads for the uniform law on what
+    survives (the heat death of Marchi et al. 2024), while finite samples keep
+    removing categories.
+    """
+    import matplotlib
+
+    from . import tails
+    from ._rng import as_generator
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    p0 = discrete.zipf_p0(K, s)
+    gens = np.arange(n + 1)
+    streams = as_generator(rng).bit_generator.seed_seq.spawn(len(_SAMPLERS))
+    fig = Figure(figsize=(11, 4.2), layout="constrained")
+    left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
+    for i, (kw, stream) in enumerate(zip(_SAMPLERS, streams, strict=True)):
+        colour = f"C{i}"
+        chain = discrete.simulate(n, M, p0, replicates=replicates, rng=stream, **kw)
+        _mean_and_error(left, gens, chain.support_size(), color=colour,
+                        label=_sampler_label(kw))
+        left.plot([1], [tails.first_fit_support(M, p0, **kw)], "x", color="k", ms=7)
+        limit = tails.infinite_sample_map(gens, p0, **kw)
+        # tempering alone never removes a category: count the kept sets without it, so
+        # that weights underflowing to 0 (T < 1, many generations) do not count as lost
+        kept = kw if "top_p" in kw else {k: v for k, v in kw.items() if k != "temperature"}
+        alive = np.count_nonzero(tails.infinite_sample_map(gens, p0, **kept), axis=-1)
+        left.step(gens, alive, ":", where="post", color=colour)
+        _mean_and_error(right, gens, chain.entropy(), color=colour)
+        entropy = -np.sum(np.where(limit > 0, limit * np.log(np.where(limit > 0, limit, 1)), 0),
+                          axis=-1)
+        right.plot(gens, entropy, "-", color=colour, lw=1)
+    left.set(title=f"Support (Zipf s = {s}, K = {K}, M = {M}); x: exact first fit, "
+                   "dotted: M = inf", xlabel="generation $n$", ylabel="categories alive")
+    left.legend(fontsize="small")
+    right.set(title="Entropy: simulation (points) and infinite-sample map (lines)",
+              xlabel="generation $n$", ylabel="Shannon entropy (nats)")
+    return fig
+
+
+def zipf_scaling(beta=2.0, K=10**5, *, cutoff=30, clean=0.05, replicates=200, rng=0):
+    r"""Memoriser error against the sample size T for Zipf data: exact, asymptote, simulation.
+
+    Log-log lines: the exact :func:`~modelcollapse.tails.memorizer_error`
+    (solid) and its integral form
+    :func:`~modelcollapse.tails.zipf_memorizer_asymptote` (dashed) for clean
+    data (Hutter's :math:`T^{-(\beta-1)/\beta}`), for data whose tail is cut
+    at rank ``cutoff`` (the plateau :math:`k^{-(\beta-1)}` after the
+    crossover :func:`~modelcollapse.tails.zipf_crossover`, dotted vertical)
+    and for the cut data with a fraction ``clean`` of clean data (the descent
+    resumes); the curated top-n error :func:`~modelcollapse.tails.top_n_error`
+    for comparison; Monte Carlo missing masses (±1 s.e.) as points.
+    """
+    from . import tails
+    from ._rng import as_generator
+
+    p = discrete.zipf_p0(K, beta)
+    T = np.unique(np.logspace(0, 7, 29).astype(np.int64))
+    simulated = T[T <= 10**5][::3]
+    gen = as_generator(rng)
+    fig, ax = _figure()
+    for i, (label, q, kw) in enumerate((
+            ("clean data", p, {}),
+            (f"tail cut at k = {cutoff}", tails.tail_cut(p, cutoff), {"cutoff": cutoff}),
+            (f"cut + {clean:g} clean", tails.tail_cut(p, cutoff, clean=clean),
+             {"cutoff": cutoff, "clean": clean}))):
+        colour = f"C{i}"
+        ax.loglog(T, tails.memorizer_error(T, p, q), "-", color=colour, label=f"{label} (exact)")
+        ax.loglog(T, tails.zipf_memorizer_asymptote(T, beta, K=K, **kw), "--", color=colour,
+                  lw=1)
+        missing = np.stack([(gen.multinomial(t, q, size=replicates) == 0) @ p
+                            for t in simulated.tolist()], axis=1)
+        _mean_and_error(ax, simulated, missing, color=colour)
+    head = T[T <= K // 10]
+    ax.loglog(head, tails.top_n_error(head, p), "-", color="C3", lw=1,
+              label="curated: the T most frequent")
+    ax.axvline(tails.zipf_crossover(cutoff, beta, K=K), color="k", ls=":", lw=1)
+    ax.set(title=f"Memoriser, Zipf $\\beta$ = {beta}: dashed asymptote, points simulated",
+           xlabel="training sample size $T$",
+           ylabel="test error (missing mass)")
     ax.legend(fontsize="small")
     return fig
