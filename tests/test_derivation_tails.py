@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import special
@@ -35,10 +36,12 @@ def test_every_step_checks_and_the_page_lists_its_cited_assumptions():
 @given(st.lists(st.integers(1, 20), min_size=1, max_size=6), temperatures, st.integers(0, 8))
 def test_infinite_sample_weight_is_the_package_map(weights, T, n):
     p0 = np.array(weights, dtype=float) / sum(weights)
-    w = np.array([float(evaluate(RESULTS["infinite_sample_weight"],
-                                 {derivation.p: pk, derivation.T: T, derivation.n: n}))
-                  for pk in p0])
-    np.testing.assert_allclose(tails.infinite_sample_map(n, p0, temperature=T), w / w.sum(),
+    log_w = np.array([float(evaluate(sp.expand_log(sp.log(RESULTS["infinite_sample_weight"]),
+                                                   force=True),
+                                     {derivation.p: pk, derivation.T: T, derivation.n: n}))
+                      for pk in p0])
+    expected = np.exp(log_w - special.logsumexp(log_w))
+    np.testing.assert_allclose(tails.infinite_sample_map(n, p0, temperature=T), expected,
                                rtol=1e-9, atol=1e-300)
 
 
