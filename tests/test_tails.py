@@ -374,3 +374,58 @@ def test_figures_draw_the_closed_forms():
     exact = fig.axes[0].get_lines()[0]
     p = discrete.zipf_p0(1000, 2.0)
     np.testing.assert_allclose(exact.get_ydata(), tails.memorizer_error(exact.get_xdata(), p))
+
+
+# --------------------------------------------------------------------------
+# loss probabilities at large M: banded (bracketed) and diffusion
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(1, 300), min_size=1, max_size=6), st.floats(0, 1))
+def test_banded_loss_probability_is_the_dense_chain(sizes, p):
+    gens = np.arange(len(sizes) + 1)
+    dense = discrete.loss_probability(gens, sizes, p, method="dense")
+    banded = discrete.loss_probability(gens, sizes, p, method="banded")
+    np.testing.assert_allclose(banded, dense, rtol=0, atol=1e-12)
+
+
+def test_banded_loss_probability_matches_a_40_digit_reference_at_the_dense_limit():
+    import mpmath
+
+    mpmath.mp.dps = 40
+    M, p = 4096, 0.001
+    mp_p = mpmath.mpf(p)
+    reference = mpmath.fsum(mpmath.binomial(M, j) * mp_p**j * (1 - mp_p) ** (M - j)
+                            * (1 - mpmath.mpf(j) / M) ** M for j in range(M + 1))
+    assert discrete.loss_probability(2, M, p, method="banded") == pytest.approx(
+        float(reference), rel=1e-14)
+
+
+def test_loss_probability_runs_at_a_billion_and_stays_ordered():
+    p = np.array([1e-9, 1e-8, 1e-7, 1e-6])
+    lost = discrete.loss_probability(np.array([[1], [30]]), 10**9, p)
+    assert np.all(np.isfinite(lost)) and np.all((lost >= 0) & (lost <= 1))
+    np.testing.assert_allclose(lost[0], np.exp(10**9 * np.log1p(-p)), rtol=1e-9, atol=1e-12)
+    # rare categories are lost first, up to the stated absolute error 1e-12
+    assert np.all(np.diff(lost, axis=1) < 1e-12) and np.all(lost[1] > lost[0] - 1e-12)
+    support = discrete.expected_support(5, 10**6, discrete.zipf_p0(1000, 1.1))
+    assert 0 < support <= 1000
+
+
+def test_feller_diffusion_is_within_its_stated_error_for_rare_categories():
+    M, n = 10**6, 50
+    p = np.array([1e-6, 3e-6, 1e-5])  # M p <= 10
+    exact = discrete.loss_probability(n, M, p)
+    diffusion = discrete.loss_probability(n, M, p, method="diffusion")
+    assert np.all(np.abs(diffusion / exact - 1) < 0.03)
+    assert discrete.loss_probability(1, M, 1e-5, method="diffusion") == pytest.approx(
+        (1 - 1e-5) ** M, rel=1e-12)
+
+
+def test_auto_refuses_to_approximate_silently():
+    with pytest.raises(ValueError, match="method must be 'diffusion'"):
+        discrete.loss_probability(5000, 10**6, 1e-6)
+    with pytest.raises(ValueError, match="method must be one of"):
+        discrete.loss_probability(5, 10, 0.1, method="fast")
+    with pytest.raises(ValueError, match="M must be <= 4096"):
+        discrete.loss_probability(5, 10**5, 0.1, method="dense")

@@ -574,7 +574,8 @@ def tail_loss(freqs0, freqs_n, n, M, *, confidence=0.95, replicates=2000, rng=No
     n : int
         Number of fits between them, ``>= 1``.
     M : int, sequence of int or :class:`~modelcollapse.schedule.Schedule`
-        The loop's sample sizes (each ``<= discrete.MAX_EXACT_M``).
+        The loop's sample sizes (any size: see ``method`` of
+        :func:`modelcollapse.discrete.loss_probability`).
     confidence : float, optional
     replicates : int, optional
         Simulated neutral loops calibrating the test, ``>= 100``.
