@@ -422,8 +422,19 @@ def test_feller_diffusion_is_within_its_stated_error_for_rare_categories():
         (1 - 1e-5) ** M, rel=1e-12)
 
 
+def test_branching_approximation_error_is_of_order_M_p_squared():
+    M = 10**6
+    p = np.array([1e-6, 1e-5, 3e-5, 1e-4])
+    for n in (2, 10, 50):
+        exact = discrete.loss_probability(n, M, p)
+        branching = discrete.loss_probability(n, M, p, method="branching")
+        assert np.all(np.abs(branching / exact - 1) < 10 * M * p**2)
+    far = discrete.loss_probability(2000, M, p, method="branching")
+    assert np.all(np.isfinite(far)) and np.all(np.diff(far) < 0)
+
+
 def test_auto_refuses_to_approximate_silently():
-    with pytest.raises(ValueError, match="method must be 'diffusion'"):
+    with pytest.raises(ValueError, match="method must be 'branching' or 'diffusion'"):
         discrete.loss_probability(5000, 10**6, 1e-6)
     with pytest.raises(ValueError, match="method must be one of"):
         discrete.loss_probability(5, 10, 0.1, method="fast")

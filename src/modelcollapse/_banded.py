@@ -200,3 +200,31 @@ def feller_loss(n_values, sizes, p):
         with np.errstate(divide="ignore"):
             out[:, col] = np.exp(m0 * np.log1p(-p * shrink))
     return out
+
+
+def branching_loss(n_values, sizes, p):
+    r"""Poisson branching-process approximation of the loss probability, (p.size, len(n_values)).
+
+    For a rare category :math:`\mathrm{Bin}(M_i, j/M_{i-1}) \approx
+    \mathrm{Poisson}(j\,m_i)`, :math:`m_i = M_i/M_{i-1}`: the sum of :math:`j`
+    independent Poisson(:math:`m_i`) offspring counts. So the count is a
+    Galton-Watson process, lost by fit :math:`n` from count :math:`j` with
+    probability :math:`s^j`, where :math:`s = f_1(f_2(\cdots f_{n-1}(0)))`,
+    :math:`f_i(s) = e^{m_i(s - 1)}`; the exact first draw's generating function
+    then gives
+
+    .. math:: \Pr(p_n = 0) \approx \big(1 - p(1 - s)\big)^{M_0},
+
+    exact at :math:`n = 1`; its error is of the order of the category's
+    frequency (the binomial is not quite Poisson). Feller's diffusion is its
+    limit :math:`1 - s \approx 2/(M_0 \tau)`.
+    """
+    m = np.asarray(sizes, dtype=np.float64)
+    out = np.empty((p.size, len(n_values)))
+    for col, n in enumerate(n_values):
+        s = 0.0
+        for i in range(n - 1, 0, -1):
+            s = np.exp(m[i] / m[i - 1] * (s - 1.0))
+        with np.errstate(divide="ignore"):
+            out[:, col] = np.exp(m[0] * np.log1p(-p * (1.0 - s)))
+    return out
