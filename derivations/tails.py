@@ -28,6 +28,12 @@ n = sp.Symbol("n", integer=True, nonnegative=True)
 N = sp.Symbol("N", positive=True)
 
 
+def generic_branch(expr):
+    """The last (generic) branch of a Piecewise: here T != 1, the geometric-series case."""
+    expr = sp.piecewise_fold(expr)
+    return expr.args[-1][0] if isinstance(expr, sp.Piecewise) else expr
+
+
 def build():
     d = Derivation(
         "Tails: sampling transforms, the memoriser and Zipf scaling laws",
@@ -179,6 +185,43 @@ def build():
                  name="\\beta - 1 > (\\beta - 1)/\\beta",
                  why="For $\\beta = 1 + t > 1$: $n$ curated items beat $n$ random draws in "
                      "exponent (the LIMA observation, Zhou et al. 2023).")
+
+    d.section("The Gaussian chain sampled at a temperature (Alemohammad et al. 2023, Section 3.1)",
+              "Generation $i$ is drawn from $N(\\mu_i, T\\sigma_i^2)$ (generation 0 from "
+              "$N(\\mu, T\\sigma^2)$), model $i + 1$ is its sample mean and unbiased "
+              "variance; constant $M$. Implemented by `temperature=` of `gaussian.simulate` "
+              "and of its closed forms.")
+    chi = d.assume(
+        "A4",
+        "For $M$ draws from $N(m, v)$ the sample mean is $N(m, v/M)$ and the unbiased "
+        "variance is $v\\chi^2_{M-1}/(M-1)$, independent of each other and of the past.",
+        "Cochran's theorem; Shumailov et al. (2023), 'Single-dimensional Gaussian'.",
+    )
+    v_i = sp.Symbol("v_i", positive=True)
+    d.cite("variance step", sp.Symbol("E[\\sigma_{i+1}^2]"), T * v_i, assumption=chi,
+           why="The fit is unbiased for the tempered variance $T\\sigma_i^2$.")
+    i_ = sp.Symbol("i", integer=True, nonnegative=True)
+    sigma = sp.Symbol("sigma", positive=True)
+    Mc = sp.Symbol("M", positive=True)
+    v_n = d.equal("induction", T * (T**n * sigma**2), T ** (n + 1) * sigma**2,
+                  name="T\\,E[\\sigma_n^2]", simplify=(sp.powsimp, sp.simplify),
+                  why="So $E[\\sigma_n^2] = T^n\\sigma^2$: a martingale only at $T = 1$; "
+                      "geometric growth for $T > 1$, collapse for $T < 1$.")
+    d.result("gaussian_tempered_sigma2", T**n * sigma**2, name="E[\\sigma_n^2]",
+             why=f"The draw of generation $n$ has variance {sp.latex(v_n)} on average.",
+             used_by="gaussian.sigma_moment(p=2, temperature=T)")
+    mse = d.summation("mean error", T ** (i_ + 1) * sigma**2 / Mc, (i_, 0, n - 1),
+                      sigma**2 * T * (T**n - 1) / (Mc * (T - 1)),
+                      name="E[(\\mu_n - \\mu)^2] = \\sum_{i<n} T E[\\sigma_i^2]/M",
+                      simplify=(generic_branch, sp.simplify), uses=(chi,),
+                      why="The mean's steps are independent with variance $T\\sigma_i^2/M$ "
+                          "(for $T \\ne 1$; $n\\sigma^2/M$ at $T = 1$).")
+    d.result("gaussian_tempered_mean_squared_error", mse, name="E[(\\mu_n - \\mu)^2]",
+             why="", used_by="gaussian.mean_squared_error(temperature=T)")
+    d.result("gaussian_tempered_sample_variance", T ** (n + 1) * sigma**2 + mse,
+             name="\\mathrm{Var}(X^n_j)",
+             why="Law of total variance: the tempered draw's variance plus the mean's error.",
+             used_by="gaussian.sample_variance(temperature=T)")
     return d
 
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import special
 
-from modelcollapse import discrete, tails
+from modelcollapse import discrete, gaussian, tails
 from modelcollapse.derivation import evaluate
 
 _PATH = Path(__file__).resolve().parents[1] / "derivations" / "tails.py"
@@ -81,3 +81,17 @@ def test_derived_relative_error_is_the_measured_gap_between_asymptote_and_exact_
     derived = float(evaluate(RESULTS["asymptote_relative_error"],
                              {derivation.beta: beta, derivation.T: T}))
     assert measured == pytest.approx(derived, rel=0.05)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 30), st.integers(2, 200), st.floats(0.3, 1.7).filter(lambda t: t != 1.0),
+       st.floats(0.1, 10.0))
+def test_tempered_gaussian_results_are_the_package_closed_forms(n, M, T, sigma):
+    at = {derivation.n: n, derivation.T: T, sp.Symbol("sigma", positive=True): sigma,
+          sp.Symbol("M", positive=True): M}
+    assert gaussian.sigma_moment(n, M, 2, sigma, temperature=T) == pytest.approx(
+        float(evaluate(RESULTS["gaussian_tempered_sigma2"], at)), rel=1e-9)
+    assert gaussian.mean_squared_error(n, M, sigma, temperature=T) == pytest.approx(
+        float(evaluate(RESULTS["gaussian_tempered_mean_squared_error"], at)), rel=1e-9, abs=0)
+    assert gaussian.sample_variance(n, M, sigma, temperature=T) == pytest.approx(
+        float(evaluate(RESULTS["gaussian_tempered_sample_variance"], at)), rel=1e-9)

@@ -358,7 +358,7 @@ def test_default_sampling_leaves_the_simulation_unchanged():
 
 def test_the_tails_claims_hold_and_reject_their_mutants_with_power():
     names = [c.name for c in verify.registry() if c.name.startswith("tails.")]
-    assert len(names) == 7
+    assert len(names) == 9
     report = verify.run(names, alpha=0.01, seed=0)
     assert not report.family_rejected, report.table()
     assert all(r.mutant_rejected and r.power >= 0.9 for r in report.results), report.table()
@@ -440,3 +440,50 @@ def test_auto_refuses_to_approximate_silently():
         discrete.loss_probability(5, 10, 0.1, method="fast")
     with pytest.raises(ValueError, match="M must be <= 4096"):
         discrete.loss_probability(5, 10**5, 0.1, method="dense")
+
+
+# --------------------------------------------------------------------------
+# the Gaussian chain sampled at a temperature
+
+
+@pytest.mark.parametrize("method, fit", [("sufficient", "unbiased"), ("samples", "mle")])
+@pytest.mark.parametrize("T", [0.8, 1.3])
+def test_tempered_gaussian_moments_hold_and_the_untempered_forms_are_rejected(method, fit, T):
+    from modelcollapse import gaussian
+
+    n, M, R = 4, 20, 20_000
+    chain = gaussian.simulate(n, M, replicates=R, rng=21, method=method, fit=fit, temperature=T)
+    s2 = chain.sigma2[:, -1]
+    err = chain.mu[:, -1] ** 2
+    w2 = err + (np.sqrt(s2) - 1) ** 2
+    draw_var = err + T * s2
+    checks = [
+        (s2, gaussian.sigma_moment(n, M, 2, fit=fit, temperature=T),
+         gaussian.sigma_moment(n, M, 2, fit=fit)),
+        (err, gaussian.mean_squared_error(n, M, fit=fit, temperature=T),
+         gaussian.mean_squared_error(n, M, fit=fit)),
+        (w2, gaussian.expected_w2_squared(n, M, fit=fit, temperature=T),
+         gaussian.expected_w2_squared(n, M, fit=fit)),
+        (draw_var, gaussian.sample_variance(n, M, fit=fit, temperature=T),
+         gaussian.sample_variance(n, M, fit=fit)),
+    ]
+    for observed, closed, untempered in checks:
+        assert not rejects(observed, closed)
+        assert rejects(observed, untempered)
+
+
+def test_tempered_gaussian_closed_forms_survive_a_million_generations():
+    from modelcollapse import gaussian
+
+    assert gaussian.mean_squared_error(10**6, 10, temperature=0.5) == pytest.approx(0.1)
+    assert np.isfinite(gaussian.log_sigma_moment(10**6, 10, 2, temperature=1.01))
+    assert gaussian.log_sigma_moment(10**6, 10, 2, temperature=1.01) == pytest.approx(
+        10**6 * np.log(1.01))
+    with pytest.raises(ValueError, match="temperature must be 1 with a data policy"):
+        gaussian.simulate(3, 10, temperature=2.0, policy="accumulate")
+    with pytest.raises(ValueError, match="temperature must be > 0"):
+        gaussian.sample_variance(3, 10, temperature=0.0)
+    plain = gaussian.simulate(5, 10, replicates=3, rng=4)
+    same = gaussian.simulate(5, 10, replicates=3, rng=4, temperature=1.0)
+    np.testing.assert_array_equal(plain.sigma2, same.sigma2)
+    np.testing.assert_array_equal(plain.mu, same.mu)

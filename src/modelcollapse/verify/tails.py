@@ -1,10 +1,12 @@
 """Claims of the sampled categorical loop and of the memoriser (modelcollapse.tails).
 
 Loss probabilities use the exact binomial test (``test="proportion"``), which
-is calibrated at any replicate count; the other claims are means of bounded
+is calibrated at any replicate count, and the tempered Gaussian variance its
+exact law (KS, ``test="law"``); the other claims are means of bounded
 observables (a support size in ``[0, K]``, a frequency or a missing mass in
-``[0, 1]``), for which the z-test is accurate at the few hundred replicates
-used. Replicates are chosen for power >= 0.9 against each mutant at the
+``[0, 1]``) or, for the tempered mean's error, of a scaled chi-square mixture
+with finite fourth moment at 1500 replicates, for which the z-test is
+accurate. Replicates are chosen for power >= 0.9 against each mutant at the
 registry's Bonferroni level (alpha = 0.01 over about sixty claims, |z| > 3.8),
 with a margin, and each claim runs in a few hundredths of a second.
 """
@@ -12,14 +14,16 @@ with a margin, and each claim runs in a few hundredths of a second.
 from __future__ import annotations
 
 import numpy as np
+from scipy import stats
 
-from .. import discrete, tails
+from .. import discrete, gaussian, tails
 from ._core import Claim
 
 __all__ = ["tails_claims"]
 
 _MARCHI = "Marchi et al. 2024, 'Heat Death of Generative Models in Closed-Loop Learning'"
 _TAILS = "Dohmatob et al. 2024, 'A Tale of Tails', Section 2; Hutter 2021, Section 3"
+_MAD = "Alemohammad et al. 2023, 'Self-Consuming Generative Models Go MAD', Section 3.1"
 P0 = np.array([0.45, 0.25, 0.15, 0.1, 0.05])
 
 
@@ -60,8 +64,37 @@ def tails_claims():
         seen = rng.multinomial(300, cut, size=r) > 0
         return (~seen) @ zipf
 
+    def tempered_gaussian(n, observe):
+        def observations(r, rng):
+            return observe(gaussian.simulate(n, 10, replicates=r, rng=rng, temperature=1.3))
+
+        return observations
+
     params = {"M": 12, "p0": P0.tolist()}
     return [
+        Claim(
+            name="tails.gaussian_temperature_law",
+            statement="sigma_1^2 ~ T sigma^2 chi^2_{M-1}/(M-1) when generation 0 is drawn "
+                      "from N(mu, T sigma^2) (T = 1.3, M = 10; KS test of the law)",
+            reference=_MAD,
+            closed_form=lambda: stats.chi2(9, scale=1.3 / 9),
+            observations=tempered_gaussian(1, lambda c: c.sigma2[:, 1]),
+            mutant=lambda: stats.chi2(9, scale=1 / 9),
+            mutant_label="the temperature ignored: sigma^2 chi^2_{M-1}/(M-1)",
+            parameters={"n": 1, "M": 10, "temperature": 1.3},
+            replicates=600, test="law",
+        ),
+        Claim(
+            name="tails.gaussian_temperature_mean_error",
+            statement="E[(mu_n - mu)^2] = sigma^2 sum_{i<n} T^{i+1}/M (T = 1.3, n = 4, M = 10)",
+            reference=_MAD,
+            closed_form=lambda: gaussian.mean_squared_error(4, 10, temperature=1.3),
+            observations=tempered_gaussian(4, lambda c: c.mu[:, -1] ** 2),
+            mutant=lambda: gaussian.mean_squared_error(4, 10),
+            mutant_label="the untempered random walk: n sigma^2/M",
+            parameters={"n": 4, "M": 10, "temperature": 1.3},
+            replicates=1_500,
+        ),
         Claim(
             name="tails.first_fit_loss_tempered",
             statement="P(p_{1,k} = 0) = (1 - q_k)^M, q = p0^(1/T) renormalised "
