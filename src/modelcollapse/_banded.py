@@ -58,6 +58,9 @@ def _band_rows(m, q):
     ``gammaln`` lose about ``m log m`` ulps). The block is 0 beyond each row's
     last column.
     """
+    # below the smallest normal float the row is a point mass at 0 to within m * 2e-308
+    # (Boost's binomial overflows on subnormal probabilities)
+    q = np.where(q < np.finfo(float).tiny, 0.0, q)
     mean, var = m * q, m * q * (1 - q)
     z = BAND_SD
     # Bernstein: P(|X - mean| >= t) <= 2 exp(-t^2 / (2 (var + t/3))) = 2 exp(-z^2/2) at this t
