@@ -530,6 +530,18 @@ def tail_cut(p, k, *, clean=0.0):
     return clean * p + (1 - clean) * transform(p, 1.0, k, None)
 
 
+def _sizes_real(name, value, *, strict):
+    """Real sample sizes (array_like) ``> 0`` (``strict``) or ``>= 0``; booleans rejected."""
+    if np.asarray(value).dtype == bool:
+        raise TypeError(f"{name} must be a real number or array, got {name}={_shown(value)}")
+    arr = check_real(name, value)
+    if np.any(arr <= 0 if strict else arr < 0):
+        rule = "> 0" if strict else ">= 0"
+        why = " (the integral form diverges at T = 0)" if strict else ""
+        raise ValueError(f"{name} must be {rule}{why}, got {name}={_shown(value)}")
+    return arr
+
+
 def _fraction(name, value):
     if isinstance(value, bool | np.bool_) or np.ndim(value) != 0:
         raise TypeError(f"{name} must be a number in [0, 1], got {name}={_shown(value)}")
@@ -627,9 +639,7 @@ def zipf_memorizer_asymptote(T, beta, *, K=None, cutoff=None, clean=0.0):
     >>> round(float(zipf_memorizer_asymptote(10**4, 2.0)), 6)  # sqrt(pi / (4 T zeta(2)))
     0.00691
     """
-    T = check_real("T", T)
-    if np.any(T <= 0):
-        raise ValueError(f"T must be > 0 (the integral form diverges at T = 0), got T={_shown(T)}")
+    T = _sizes_real("T", T, strict=True)
     beta = _beta(beta)
     c, upper = _zipf_scale(beta, K)
     clean = _fraction("clean", clean)
@@ -687,9 +697,7 @@ def zipf_distinct_asymptote(T, beta):
     >>> round(float(zipf_distinct_asymptote(100, 2.0)), 4)  # sqrt(pi * 100 / zeta(2))
     13.8198
     """
-    T = check_real("T", T)
-    if np.any(T < 0):
-        raise ValueError(f"T must be >= 0, got T={_shown(T)}")
+    T = _sizes_real("T", T, strict=False)
     beta = _beta(beta)
     return discrete._scalar(special.gamma(1 - 1 / beta) * (T / special.zeta(beta)) ** (1 / beta))
 
@@ -708,9 +716,7 @@ def zipf_top_n_asymptote(n, beta, *, K=None):
     >>> round(float(zipf_top_n_asymptote(100, 2.0)), 6)  # 1 / (100.5 zeta(2))
     0.006049
     """
-    n = check_real("n", n)
-    if np.any(n < 0):
-        raise ValueError(f"n must be >= 0, got n={_shown(n)}")
+    n = _sizes_real("n", n, strict=False)
     beta = _beta(beta)
     c, upper = _zipf_scale(beta, K)
     tail = (0.0 if np.isinf(upper) else upper ** (1 - beta))
