@@ -487,3 +487,19 @@ def test_tempered_gaussian_closed_forms_survive_a_million_generations():
     same = gaussian.simulate(5, 10, replicates=3, rng=4, temperature=1.0)
     np.testing.assert_array_equal(plain.sigma2, same.sigma2)
     np.testing.assert_array_equal(plain.mu, same.mu)
+
+
+def test_tail_loss_takes_sample_sizes_and_large_M():
+    from modelcollapse import estimate
+
+    p0 = discrete.zipf_p0(30)
+    chain = discrete.simulate(5, 10**5, p0, rng=3)
+    by_m = estimate.tail_loss(p0, chain.last[0], 5, 10**5, replicates=200, rng=4)
+    by_sizes = estimate.tail_loss(p0, chain.last[0], 5, sample_sizes=[10**5] * 5,
+                                  replicates=200, rng=4)
+    assert by_m.expected == pytest.approx(by_sizes.expected)
+    assert by_m.expected == pytest.approx(np.sum(discrete.loss_probability(5, 10**5, p0)))
+    with pytest.raises(ValueError, match="exactly one of M and sample_sizes"):
+        estimate.tail_loss(p0, chain.last[0], 5, replicates=200)
+    with pytest.raises(ValueError, match="sample_sizes must be an int or one int per"):
+        estimate.tail_loss(p0, chain.last[0], 5, sample_sizes=[10, 10], replicates=200)
