@@ -320,7 +320,18 @@ def first_fit_loss_probability(M, p0, *, temperature=1.0, top_k=None, top_p=None
 def first_fit_support(M, p0, *, temperature=1.0, top_k=None, top_p=None):
     r"""Expected number of categories alive after the first fit: :math:`\sum_k 1 - (1 - q_k)^{M_0}`.
 
-    See :func:`first_fit_loss_probability`; at most the size of the kept set.
+    Parameters
+    ----------
+    M : int
+        Size ``M_0 >= 1`` of generation 0.
+    p0 : array_like, shape (K,)
+    temperature, top_k, top_p
+        As in :func:`sampling_transform`.
+
+    Returns
+    -------
+    float
+        At most the size of the kept set; see :func:`first_fit_loss_probability`.
 
     Examples
     --------
@@ -459,6 +470,16 @@ def expected_distinct(T, p):
 
     .. math:: D(T) = \sum_i 1 - (1 - p_i)^T
 
+    Parameters
+    ----------
+    T : int or array_like of int
+        Sample sizes, ``>= 0``.
+    p : array_like, shape (K,)
+
+    Returns
+    -------
+    ndarray or float, shape of ``T``
+
 
     Examples
     --------
@@ -475,6 +496,16 @@ def top_n_error(n, p):
     r"""Test error of a model that knows exactly the ``n`` most probable categories.
 
     .. math:: E(n) = \sum_{i > n} p_{(i)}, \quad p_{(1)} \ge p_{(2)} \ge \dots
+
+    Parameters
+    ----------
+    n : int or array_like of int
+        Number of distinct items known, ``>= 0``.
+    p : array_like, shape (K,)
+
+    Returns
+    -------
+    ndarray or float, shape of ``n``
 
 
     Notes
@@ -656,6 +687,19 @@ def zipf_memorizer_asymptote(T, beta, *, K=None, cutoff=None, clean=0.0):
 def zipf_crossover(cutoff, beta, *, K=None):
     r"""Sample size where the Zipf learning curve meets the tail-cut plateau.
 
+    Parameters
+    ----------
+    cutoff : int
+        Rank :math:`k \ge 1` of the cut.
+    beta : float
+        Zipf exponent, ``> 1``.
+    K : int, optional
+        Number of categories (default infinitely many).
+
+    Returns
+    -------
+    float
+
     Notes
     -----
     Equating :math:`\frac{\Gamma(1-1/\beta)}{\beta}c^{1/\beta}T^{-(\beta-1)/\beta}`
@@ -684,6 +728,17 @@ def zipf_distinct_asymptote(T, beta):
 
     .. math:: D(T) \approx \Gamma(1 - 1/\beta)\,(T/\zeta(\beta))^{1/\beta}
 
+    Parameters
+    ----------
+    T : float or array_like
+        Sample sizes, ``>= 0``.
+    beta : float
+        Zipf exponent, ``> 1``.
+
+    Returns
+    -------
+    ndarray or float
+
 
     Notes
     -----
@@ -706,6 +761,19 @@ def zipf_top_n_asymptote(n, beta, *, K=None):
     r"""Integral form of :func:`top_n_error` for Zipf data.
 
     .. math:: E(n) \approx \frac{c}{\beta - 1}\big((n + 1/2)^{1-\beta} - (K + 1/2)^{1-\beta}\big)
+
+    Parameters
+    ----------
+    n : float or array_like
+        Number of items, ``>= 0``.
+    beta : float
+        Zipf exponent, ``> 1``.
+    K : int, optional
+        Number of categories (default infinitely many).
+
+    Returns
+    -------
+    ndarray or float
 
 
     Falls as :math:`n^{-(\beta-1)}`: faster than the random-draw curve
