@@ -81,6 +81,40 @@ def test_infinite_sample_map_is_the_iterated_transform(p, T, k, n):
                                rtol=1e-6, atol=1e-12)
 
 
+@settings(max_examples=60, deadline=None)
+@given(probability_vectors, temperatures, st.one_of(st.none(), st.integers(1, 6)),
+       st.floats(0.05, 1.0), st.integers(0, 15))
+def test_nucleus_map_is_the_iterated_transform(p, T, k, top_p, n):
+    state = p
+    for _ in range(n):
+        state = tails.sampling_transform(state, temperature=T, top_k=k, top_p=top_p)
+    np.testing.assert_allclose(
+        tails.infinite_sample_map(n, p, temperature=T, top_k=k, top_p=top_p), state,
+        rtol=1e-6, atol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(probability_vectors, st.sampled_from([0.3, 0.7, 1.0, 1.5, 4.0]),
+       st.one_of(st.none(), st.integers(1, 6)), st.floats(0.05, 1.0))
+def test_top_p_heat_death_is_the_fixed_point_of_the_iteration(p, T, k, top_p):
+    state = p
+    for _ in range(3000):
+        following = tails.sampling_transform(state, temperature=T, top_k=k, top_p=top_p)
+        if np.array_equal(following, state):
+            break
+        state = following
+    np.testing.assert_allclose(tails.heat_death_limit(p, temperature=T, top_k=k, top_p=top_p),
+                               state, atol=1e-9)
+
+
+def test_a_million_nucleus_steps_near_temperature_one_are_cheap():
+    p = discrete.zipf_p0(40, 1.0)
+    far = tails.infinite_sample_map([10, 10**6], p, temperature=0.9999, top_p=0.9)
+    assert np.all(np.isfinite(far)) and np.count_nonzero(far[1]) <= np.count_nonzero(far[0])
+    np.testing.assert_allclose(far[1], tails.heat_death_limit(p, temperature=0.9999, top_p=0.9),
+                               atol=1e-12)
+
+
 def test_infinite_sample_map_is_p0_to_the_power_T_to_the_minus_n():
     n = np.arange(6)
     expected = P0 ** (0.8 ** -n[:, None])
@@ -116,8 +150,8 @@ def test_top_p_heat_death_is_a_nucleus_of_at_most_one_over_one_minus_p():
         support = np.count_nonzero(limit)
         np.testing.assert_allclose(limit[:support], 1 / support)
         assert support <= 1 / (1 - top_p)
-        np.testing.assert_array_equal(
-            tails.infinite_sample_map(10**4, p, temperature=2.0, top_p=top_p), limit)
+        np.testing.assert_allclose(
+            tails.infinite_sample_map(10**4, p, temperature=2.0, top_p=top_p), limit, atol=1e-12)
 
 
 # --------------------------------------------------------------------------

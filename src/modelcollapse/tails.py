@@ -35,7 +35,13 @@ import numpy as np
 from scipy import special
 
 from . import discrete
-from ._sampling import check_temperature, check_top_k, check_top_p, transform
+from ._sampling import (
+    NUCLEUS_RTOL,
+    check_temperature,
+    check_top_k,
+    check_top_p,
+    transform,
+)
 from ._validate import _shown, check_int, check_int_array, check_real
 
 __all__ = [
@@ -55,8 +61,6 @@ __all__ = [
     "zipf_top_n_asymptote",
 ]
 
-#: Steps :func:`heat_death_limit` iterates a top-p map before it gives up on a fixed point.
-MAX_FIXED_POINT_STEPS = 100_000
 
 
 def _transform_args(temperature, top_k, top_p):
@@ -170,8 +174,8 @@ def infinite_sample_map(n, p0, *, temperature=1.0, top_k=None, top_p=None):
     support of :math:`p_0`; with top-k it is the top-k set of :math:`p_0`
     for every :math:`n \ge 1` (tempering keeps the order). With top-p the
     nucleus is taken afresh from a renormalised law each step, so
-    :math:`S_n` can keep shrinking: it is computed by iterating the map
-    (early exit at a fixed point, cost :math:`O(K \log K)` per step). The
+    :math:`S_n` can keep shrinking: the steps where it shrinks are found by
+    a monotone search, so any ``n`` costs :math:`O(K^2 \log n)` at most. The
     power is evaluated as :math:`\exp(-\exp(\ln d_k - n\ln T))` with
     :math:`d_k = \ln(\max p_0/p_{0,k})`, so ``n = 10**6`` does not overflow
     (Marchi et al. 2024 study this map as a dynamical system).
@@ -188,7 +192,7 @@ def infinite_sample_map(n, p0, *, temperature=1.0, top_k=None, top_p=None):
     temperature, top_k, top_p = _transform_args(temperature, top_k, top_p)
     flat = n.ravel()
     if top_p is not None:
-        out = _iterated(flat, p0, temperature, top_k, top_p)
+        out = _nucleus_map(flat, p0, temperature, top_k, top_p)
     else:
         out = _tempered_weights(-flat * np.log(temperature), p0)
         if top_k is not None:
@@ -198,20 +202,65 @@ def infinite_sample_map(n, p0, *, temperature=1.0, top_k=None, top_p=None):
     return out.reshape((*n.shape, p0.size))
 
 
-def _iterated(flat, p0, temperature, top_k, top_p):
-    """Rows transform^n(p0) for each n in ``flat``: one pass, stopping at a fixed point."""
-    out = np.empty((flat.size, p0.size))
-    order = np.argsort(flat, kind="stable")
-    state, done = p0, 0
-    for idx in order.tolist():
-        while done < flat[idx]:
-            following = transform(state, temperature, top_k, top_p)
-            done += 1
-            if np.array_equal(following, state):
-                done = int(flat.max())
-            state = following
-        out[idx] = state
-    return out
+def _nucleus_map(flat, p0, temperature, top_k, top_p):
+    r"""Rows of the top-p infinite-sample map for each n in ``flat``, jumping between changes.
+
+    The kept sets are prefixes of the stable decreasing order of ``p0``, and
+    step ``n`` keeps :math:`s_n = \mathrm{kept}(n, s_{n-1})`, the nucleus of
+    :math:`p_0^{T^{-n}}` on the first :math:`s_{n-1}` categories. The top-j
+    mass of :math:`p^a` on a prefix is nondecreasing in :math:`a` (its
+    logarithm's derivative is a difference of means of :math:`\ln p` over
+    the top j and over the prefix), so the kept count never shrinks again
+    once it has not shrunk at :math:`T \ge 1`, and for :math:`T < 1` the next
+    shrink is found by exponential and binary search: :math:`O(K \log n)` per
+    change, at most ``K`` changes, whatever ``n``.
+    """
+    order, changes, sizes = _nucleus_changes(p0, temperature, top_k, top_p,
+                                             int(flat.max()) if flat.size else 0)
+    out = _tempered_weights(-flat * np.log(temperature), p0)
+    prefix = np.asarray(sizes)[np.searchsorted(changes, flat, side="right") - 1]
+    rank = np.empty(p0.size, dtype=np.int64)
+    rank[order] = np.arange(p0.size)
+    out = np.where((rank[None, :] < prefix[:, None]) | (flat[:, None] == 0), out, 0.0)
+    out[flat == 0] = p0
+    return out / out.sum(axis=-1, keepdims=True)
+
+
+def _nucleus_changes(p0, temperature, top_k, top_p, last):
+    """The stable decreasing order of ``p0``, the steps where the kept prefix shrinks
+    (0 first) and the prefix sizes from each of them on, up to step ``last``."""
+    order = np.argsort(-p0, kind="stable")
+    ranked = p0[order]
+    log_t = np.log(temperature)
+
+    def kept(n, size):
+        w = _tempered_weights(np.array([-n * log_t]), ranked[:size])[0]
+        if top_k is not None:
+            w = w[:top_k] / w[:top_k].sum()
+        before = np.cumsum(w) - w
+        return int(np.count_nonzero(before < top_p * (1 - NUCLEUS_RTOL)))
+
+    changes, sizes = [0], [int(np.count_nonzero(ranked > 0))]
+    n, size = 0, sizes[0]
+    while n < last:
+        if kept(n + 1, size) < size:
+            n, size = n + 1, kept(n + 1, size)
+            changes.append(n)
+            sizes.append(size)
+            continue
+        if temperature >= 1:
+            break
+        low, step = n + 1, 1
+        while low + step <= last and kept(low + step, size) == size:
+            low, step = low + step, 2 * step
+        high = min(low + step, last)
+        if kept(high, size) == size:
+            break
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (middle, high) if kept(middle, size) == size else (low, middle)
+        n = high - 1
+    return order, changes, sizes
 
 
 def heat_death_limit(p0, *, temperature, top_k=None, top_p=None):
@@ -242,11 +291,15 @@ def heat_death_limit(p0, *, temperature, top_k=None, top_p=None):
       category equally likely, whatever their original frequencies.
     * :math:`T = 1`: :math:`p_1` (top-k), or :math:`p_0` without truncation.
 
-    With top-p the limit is computed by iterating the map to its fixed
-    point (at most :data:`MAX_FIXED_POINT_STEPS` steps; a temperature too
-    close to 1 raises): a near-uniform nucleus on :math:`s` categories
-    keeps :math:`\lceil p s\rceil`, so it shrinks until
-    :math:`s \le 1/(1 - p)`.
+    With top-p the kept prefix shrinks while it can: for :math:`T \ge 1` it
+    stops at its first step without a shrink (the top mass of a flattening
+    law only falls), and the limit is the uniform law (:math:`T > 1`) or
+    :math:`p_0` (:math:`T = 1`) on that prefix; for :math:`T < 1` the limit
+    is uniform on :math:`s^*` modes, :math:`s^*` the largest fixed point
+    below :math:`s_1` of :math:`s \mapsto` (the nucleus of the uniform law
+    on the :math:`\min(s, \#\text{modes})` modes): a uniform nucleus on
+    :math:`s` categories keeps :math:`\lceil p s\rceil`, so it shrinks
+    until :math:`s \le 1/(1 - p)`.
 
     Examples
     --------
@@ -258,16 +311,7 @@ def heat_death_limit(p0, *, temperature, top_k=None, top_p=None):
     p0 = _vector("p0", p0)
     temperature, top_k, top_p = _transform_args(temperature, top_k, top_p)
     if top_p is not None:
-        state = p0
-        for _ in range(MAX_FIXED_POINT_STEPS):
-            following = transform(state, temperature, top_k, top_p)
-            if np.array_equal(following, state):
-                return following
-            state = following
-        raise ValueError(
-            f"temperature must be farther from 1 for the top_p map to reach a fixed point "
-            f"within {MAX_FIXED_POINT_STEPS} steps, got temperature={temperature!r}"
-        )
+        return _nucleus_limit(p0, temperature, top_k, top_p)
     kept = transform(p0, 1.0, top_k, None)
     if temperature == 1.0:
         return kept
@@ -277,6 +321,27 @@ def heat_death_limit(p0, *, temperature, top_k=None, top_p=None):
             modes &= np.cumsum(modes) <= top_k
         return modes / modes.sum()
     return (kept > 0) / np.count_nonzero(kept)
+
+
+def _nucleus_limit(p0, temperature, top_k, top_p):
+    """:func:`heat_death_limit` with top-p (see its Notes)."""
+    order, _, sizes = _nucleus_changes(p0, temperature, top_k, top_p,
+                                       1 if temperature < 1 else np.iinfo(np.int64).max)
+    size = sizes[-1]
+    ranked = p0[order]
+    if temperature < 1:
+        modes = int(np.count_nonzero(ranked == ranked[0]))
+        while True:
+            uniform = min(size, modes, top_k or size)
+            following = int(np.count_nonzero(np.arange(uniform) / uniform
+                                             < top_p * (1 - NUCLEUS_RTOL)))
+            if following == size:
+                break
+            size = following
+    weights = np.ones(size) if temperature != 1 else ranked[:size]
+    out = np.zeros(p0.size)
+    out[order[:size]] = weights / weights.sum()
+    return out
 
 
 def first_fit_loss_probability(M, p0, *, temperature=1.0, top_k=None, top_p=None):
