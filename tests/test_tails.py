@@ -257,6 +257,20 @@ def test_memorizer_error_holds_against_simulation_and_the_wrong_training_law_is_
     assert not rejects(distinct, tails.expected_distinct(T, q))
 
 
+def test_synthetic_memorizer_error_holds_against_simulation_and_plateaus_at_the_real_sample():
+    p = discrete.zipf_p0(300, 1.5)
+    T0, T, R = 150, 300, 3000
+    gen = np.random.default_rng(12)
+    corpus = gen.multinomial(T0, p, size=R) / T0
+    seen = np.stack([gen.multinomial(T, row) > 0 for row in corpus])
+    missing = (~seen) @ p
+    assert not rejects(missing, tails.synthetic_memorizer_error(T, T0, p))
+    assert rejects(missing, tails.memorizer_error(T, p))
+    curve = tails.synthetic_memorizer_error([0, 10, 10**3, 10**9], T0, p)
+    assert curve[0] == pytest.approx(1.0) and np.all(np.diff(curve) < 0)
+    assert curve[-1] == pytest.approx(tails.memorizer_error(T0, p), rel=1e-9)
+
+
 def test_top_n_error_is_the_mass_beyond_the_n_most_probable():
     p = np.array([0.1, 0.5, 0.15, 0.25])
     np.testing.assert_allclose(tails.top_n_error([0, 1, 2, 4, 9], p), [1, 0.5, 0.25, 0, 0],

@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from . import discrete
+from . import _banded, discrete
 from ._sampling import (
     NUCLEUS_RTOL,
     check_temperature,
@@ -52,6 +52,7 @@ __all__ = [
     "infinite_sample_map",
     "memorizer_error",
     "sampling_transform",
+    "synthetic_memorizer_error",
     "tail_cut",
     "top_n_error",
     "two_type_loss_probability",
@@ -527,6 +528,57 @@ def memorizer_error(T, p, q=None):
     if q.shape != p.shape:
         raise ValueError(f"q must have the shape of p {p.shape}, got shape {q.shape}")
     flat = np.array([p @ np.exp(special.xlog1py(t, -q)) for t in T.ravel().tolist()])
+    return discrete._scalar(flat.reshape(T.shape))
+
+
+def synthetic_memorizer_error(T, T0, p):
+    r"""Test error on ``p`` of a memoriser trained on ``T`` draws from a synthetic corpus.
+
+    The corpus is the empirical distribution of ``T0`` draws from ``p`` (a
+    model that memorised ``T0`` real samples and generates from them).
+
+    Parameters
+    ----------
+    T : int or array_like of int
+        Training sample sizes, ``>= 0``.
+    T0 : int
+        Size of the real sample behind the synthetic corpus, ``>= 1``.
+    p : array_like, shape (K,)
+
+    Returns
+    -------
+    ndarray or float, shape of ``T``
+
+    Notes
+    -----
+    With :math:`c_i \sim \mathrm{Binomial}(T_0, p_i)` the counts of the real
+    sample, category :math:`i` is unseen with probability
+    :math:`E[(1 - c_i/T_0)^T]`, so
+
+    .. math:: E_{\text{test}}(T; T_0) = \sum_i p_i \sum_{j=0}^{T_0}
+              \binom{T_0}{j} p_i^j (1 - p_i)^{T_0 - j} (1 - j/T_0)^T ,
+
+    decreasing in :math:`T` to the plateau ``memorizer_error(T0, p)``: the
+    categories the real sample missed are never learnt, and for Zipf data
+    the plateau is of order :math:`T_0^{-(\beta - 1)/\beta}`, the tail cut at
+    :math:`k \sim T_0^{1/\beta}` (Dohmatob et al. 2024, Section 2). Each
+    binomial is summed over its Bernstein band (:mod:`modelcollapse.discrete`,
+    ``method="banded"``), the mass outside counted at its largest value, so the
+    result is exact to within 1e-20.
+
+    Examples
+    --------
+    >>> round(float(synthetic_memorizer_error(10**6, 1, [0.5, 0.5])), 6)  # one real draw
+    0.5
+    """
+    T = _sizes("T", T)
+    T0 = check_int("T0", T0, minimum=1)
+    p = _vector("p", p)
+    start, pmf, _, below, _ = _banded._band_rows(T0, p)
+    cols = start[:, None] + np.arange(pmf.shape[1])[None, :]
+    share = np.minimum(cols, T0) / T0
+    flat = np.array([p @ (np.sum(pmf * np.exp(special.xlog1py(t, -share)), axis=1) + below)
+                     for t in T.ravel().tolist()])
     return discrete._scalar(flat.reshape(T.shape))
 
 
