@@ -551,3 +551,46 @@ def test_tail_loss_takes_sample_sizes_and_large_M():
         estimate.tail_loss(p0, chain.last[0], 5, replicates=200)
     with pytest.raises(ValueError, match="sample_sizes must be an int or one int per"):
         estimate.tail_loss(p0, chain.last[0], 5, sample_sizes=[10, 10], replicates=200)
+
+
+# --------------------------------------------------------------------------
+# fresh data against sampling bias (Alemohammad et al. 2023)
+
+
+@pytest.mark.parametrize("real, synth, T", [(4, 6, 0.7), (5, 15, 1.2), (0, 10, 0.8)])
+def test_mad_moments_hold_against_simulation_and_ignoring_the_temperature_is_rejected(real,
+                                                                                      synth, T):
+    n, R = 6, 20_000
+    chain = tails.simulate_mad(n, real, synth, temperature=T, replicates=R, rng=31)
+    exact = tails.mad_moments(n, real, synth, temperature=T)
+    plain = tails.mad_moments(n, real, synth)
+    error, s2 = chain.mu[:, -1] ** 2, chain.sigma2[:, -1]
+    assert not rejects(error, exact.mean_squared_error[-1])
+    assert not rejects(s2, exact.sigma2[-1])
+    assert rejects(s2, plain.sigma2[-1])
+
+
+def test_mad_moments_without_fresh_data_are_the_tempered_gaussian_chain():
+    from modelcollapse import gaussian
+
+    m = tails.mad_moments(8, 0, 12, temperature=1.3, sigma=2.0)
+    gens = np.arange(9)
+    np.testing.assert_allclose(m.mean_squared_error,
+                               gaussian.mean_squared_error(gens, 12, 2.0, temperature=1.3),
+                               rtol=1e-12)
+    np.testing.assert_allclose(m.sigma2, 4 * 1.3**gens, rtol=1e-12)
+    assert tails.mad_growth_rate(0, 12, temperature=0.5) == pytest.approx(1.0)
+
+
+def test_mad_stationary_is_the_limit_and_the_phase_boundary_is_where_the_rate_reaches_one():
+    s = tails.mad_stationary(10, 10, temperature=1.0)
+    far = tails.mad_moments(5000, 10, 10, temperature=1.0)
+    assert far.sigma2[-1] == pytest.approx(s.sigma2, rel=1e-9)
+    assert far.mean_squared_error[-1] == pytest.approx(s.mean_squared_error, rel=1e-9)
+    assert tails.mad_growth_rate(10, 10, temperature=2.0) > 1
+    with pytest.raises(ValueError, match="temperature must leave the loop a stationary law"):
+        tails.mad_stationary(10, 10, temperature=2.0)
+    with pytest.raises(ValueError, match="n_synth must be an integer >= 1"):
+        tails.mad_moments(3, 5, 0)
+    with pytest.raises(TypeError, match="sigma must be a real number"):
+        tails.simulate_mad(3, 5, 5, sigma=True)

@@ -31,10 +31,12 @@ Collapse as a Change of Scaling Laws", ICML, arXiv:2402.07043, Sections 2-3.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import special
 
-from . import _banded, discrete
+from . import _banded, _mad, discrete
 from ._sampling import (
     NUCLEUS_RTOL,
     check_temperature,
@@ -45,13 +47,18 @@ from ._sampling import (
 from ._validate import _shown, check_int, check_int_array, check_real
 
 __all__ = [
+    "MadMoments",
     "expected_distinct",
     "first_fit_loss_probability",
     "first_fit_support",
     "heat_death_limit",
     "infinite_sample_map",
+    "mad_growth_rate",
+    "mad_moments",
+    "mad_stationary",
     "memorizer_error",
     "sampling_transform",
+    "simulate_mad",
     "synthetic_memorizer_error",
     "tail_cut",
     "top_n_error",
@@ -907,3 +914,205 @@ def zipf_top_n_asymptote(n, beta, *, K=None):
     tail = (0.0 if np.isinf(upper) else upper ** (1 - beta))
     return discrete._scalar(np.maximum(c * ((n + 0.5) ** (1 - beta) - tail) / (beta - 1), 0.0))
 
+
+
+# --------------------------------------------------------------------------
+# fresh data against sampling bias (the Gaussian loop of Alemohammad et al. 2023)
+
+
+@dataclass(frozen=True)
+class MadMoments:
+    r"""Expected squared error of the fitted mean and expected fitted variance.
+
+    Attributes
+    ----------
+    mean_squared_error : ndarray or float
+        :math:`a_i = E[(\mu_i - \mu)^2]`.
+    sigma2 : ndarray or float
+        :math:`v_i = E[\sigma_i^2]`.
+    """
+
+    mean_squared_error: np.ndarray
+    sigma2: np.ndarray
+
+
+def _mad_args(n_real, n_synth, temperature):
+    real = check_int("n_real", n_real, minimum=0)
+    synth = check_int("n_synth", n_synth, minimum=1, why=" (synthetic points per generation)")
+    if real + synth < 2:
+        raise ValueError(f"n_real + n_synth must be >= 2 for the unbiased variance, "
+                         f"got n_real={real}, n_synth={synth}")
+    return real, synth, check_temperature(temperature)
+
+
+def mad_moments(n, n_real, n_synth, *, temperature=1.0, sigma=1.0):
+    r"""Exact :math:`E[(\mu_i - \mu)^2]` and :math:`E[\sigma_i^2]`, ``i = 0..n``, with fresh data.
+
+    Parameters
+    ----------
+    n : int
+        Number of fits, ``>= 0``.
+    n_real : int
+        Fresh points from the truth per generation, :math:`K \ge 0`.
+    n_synth : int
+        Synthetic points from the current model per generation, :math:`L \ge 1`.
+    temperature : float, optional
+        Synthetic points are drawn from :math:`N(\mu_i, T\sigma_i^2)`.
+    sigma : float, optional
+        Scale of the truth, ``> 0``.
+
+    Returns
+    -------
+    MadMoments
+        Arrays of shape ``(n + 1,)`` (``inf`` past the float64 range).
+
+    Notes
+    -----
+    Model :math:`i + 1` is the sample mean and unbiased variance of the
+    :math:`N = K + L` points, so (tower property and König-Huygens)
+
+    .. math::
+
+        a_{i+1} = \frac{L^2 a_i + L T v_i + K\sigma^2}{N^2}, \qquad
+        v_{i+1} = \frac{K\sigma^2 + L(T v_i + a_i) - N a_{i+1}}{N - 1},
+
+    the data-policy recursion of ``derivations/policies.py`` with the
+    synthetic variance :math:`Tv_i` (Alemohammad et al. 2023, Section 3.1,
+    the "sampling bias" :math:`\lambda`, and Section 4's fresh-data loop). At
+    :math:`K = 0` it is ``gaussian.mean_squared_error(temperature=T)``.
+
+    Examples
+    --------
+    >>> m = mad_moments(2, 0, 10, temperature=0.5)
+    >>> m.sigma2.tolist()  # T^n sigma^2 without fresh data
+    [1.0, 0.5, 0.25]
+    """
+    n = check_int("n", n, minimum=0)
+    real, synth, temperature = _mad_args(n_real, n_synth, temperature)
+    sigma2 = float(check_positive_scalar("sigma", sigma)) ** 2
+    out = _mad.moments(n, real, synth, temperature, sigma2)
+    return MadMoments(out[:, 0], out[:, 1])
+
+
+def check_positive_scalar(name, value):
+    """A real number ``> 0`` (booleans rejected)."""
+    if isinstance(value, bool | np.bool_) or np.ndim(value) != 0:
+        raise TypeError(f"{name} must be a real number > 0, got {name}={_shown(value)}")
+    out = float(check_real(name, value))
+    if not out > 0:
+        raise ValueError(f"{name} must be > 0, got {name}={_shown(value)}")
+    return out
+
+
+def mad_growth_rate(n_real, n_synth, *, temperature=1.0):
+    r"""Spectral radius of the :func:`mad_moments` recursion: a stationary law exists iff it is < 1.
+
+    Parameters
+    ----------
+    n_real, n_synth : int
+        Fresh and synthetic points per generation.
+    temperature : float, optional
+
+    Returns
+    -------
+    float
+
+    Notes
+    -----
+    Without fresh data it is :math:`\max(1, T)`: the mean's random walk never
+    settles, and for :math:`T > 1` the variance explodes. Fresh data bring
+    it below 1 unless the synthetic share is too large for the temperature
+    (roughly :math:`LT/(N - 1) \ge 1`): the phase boundary of
+    :func:`modelcollapse.plot.mad_phase_diagram`.
+
+    Examples
+    --------
+    >>> round(mad_growth_rate(0, 10, temperature=1.5), 12)
+    1.5
+    """
+    return _mad.growth_rate(*_mad_args(n_real, n_synth, temperature))
+
+
+def mad_stationary(n_real, n_synth, *, temperature=1.0, sigma=1.0):
+    r"""The stationary :math:`(a_\infty, v_\infty)` of :func:`mad_moments` (fixed point).
+
+    Parameters
+    ----------
+    n_real, n_synth : int
+    temperature, sigma : float, optional
+
+    Returns
+    -------
+    MadMoments
+        Scalars; raises ``ValueError`` where :func:`mad_growth_rate` is ``>= 1``.
+
+    Examples
+    --------
+    >>> s = mad_stationary(10, 10, temperature=1.0)
+    >>> round(float(s.sigma2), 6)  # fresh data keep the variance near sigma^2 (29/28)
+    1.035714
+    """
+    real, synth, temperature = _mad_args(n_real, n_synth, temperature)
+    sigma2 = check_positive_scalar("sigma", sigma) ** 2
+    rate = _mad.growth_rate(real, synth, temperature)
+    if rate >= 1:
+        raise ValueError(
+            f"temperature must leave the loop a stationary law (growth rate < 1), got "
+            f"temperature={temperature!r} with n_real={real}, n_synth={synth} (rate {rate:.6g})")
+    a, v = _mad.stationary(real, synth, temperature, sigma2)
+    return MadMoments(float(a), float(v))
+
+
+def simulate_mad(n, n_real, n_synth, *, temperature=1.0, mu=0.0, sigma=1.0, replicates=1,
+                 rng=None):
+    r"""Simulate the fresh-data loop with sampling bias: ``n_real`` fresh, ``n_synth`` tempered.
+
+    Parameters
+    ----------
+    n : int
+        Number of fits, ``>= 0``.
+    n_real, n_synth : int
+        Points per generation from the truth and from model :math:`i` at
+        ``temperature``.
+    temperature : float, optional
+    mu, sigma : float, optional
+        The truth :math:`N(\mu, \sigma^2)`.
+    replicates : int, optional
+    rng : None, int, numpy.random.Generator or numpy.random.SeedSequence
+
+    Returns
+    -------
+    modelcollapse.gaussian.GaussianChain
+        ``mu`` and ``sigma2`` of shape ``(replicates, n + 1)``; ``fresh`` is
+        :math:`K/N`.
+
+    Notes
+    -----
+    Each group's mean and sum of squares is drawn exactly (normal and
+    chi-square) and the two are pooled exactly; closed forms in
+    :func:`mad_moments`.
+
+    Examples
+    --------
+    >>> chain = simulate_mad(5, 4, 6, temperature=0.8, replicates=3, rng=0)
+    >>> chain.sigma2.shape
+    (3, 6)
+    """
+    from ._rng import as_generator, seed_entropy
+    from .gaussian import GaussianChain
+
+    n = check_int("n", n, minimum=0)
+    real, synth, temperature = _mad_args(n_real, n_synth, temperature)
+    if isinstance(mu, bool | np.bool_) or np.ndim(mu) != 0:
+        raise TypeError(f"mu must be a real number, got mu={_shown(mu)}")
+    mu = float(check_real("mu", mu))
+    sigma = check_positive_scalar("sigma", sigma)
+    replicates = check_int("replicates", replicates, minimum=1)
+    gen = as_generator(rng)
+    means, variances = _mad.simulate(gen, n, real, synth, temperature, mu, sigma, replicates)
+    mu_arr, s2_arr = means.T, variances.T
+    mu_arr.flags.writeable = False
+    s2_arr.flags.writeable = False
+    return GaussianChain(mu_arr, s2_arr, M=np.full(n, real + synth), fit="unbiased",
+                         method="sufficient", seed_entropy=seed_entropy(gen),
+                         policy="replace", fresh=real / (real + synth))
