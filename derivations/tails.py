@@ -222,6 +222,36 @@ def build():
              name="\\mathrm{Var}(X^n_j)",
              why="Law of total variance: the tempered draw's variance plus the mean's error.",
              used_by="gaussian.sample_variance(temperature=T)")
+
+    d.section("Fresh data against sampling bias",
+              "Each generation: $K$ fresh points from $N(\\mu, \\sigma^2)$ and $L$ synthetic "
+              "points from $N(\\mu_i, T\\sigma_i^2)$, pooled ($N = K + L$); $e_i = \\mu_i - \\mu$, "
+              "$a_i = E[e_i^2]$, $v_i = E[\\sigma_i^2]$. Implemented by `tails.mad_moments`.")
+    e, xi, zeta, a_, v_ = sp.symbols("e xi zeta a v")
+    K_, L_ = sp.symbols("K L", positive=True)
+    N_ = K_ + L_
+    second = {e**2: a_, xi**2: T * v_ / L_, zeta**2: sigma**2 / K_}
+    pooled = sp.expand((L_ * (e + xi) + K_ * zeta) ** 2 / N_**2)
+    averaged = sum(coeff * second.get(rest, 0) for coeff, rest in
+                   (term.as_independent(e, xi, zeta) for term in sp.Add.make_args(pooled)))
+    mean_step = d.cite("pooled mean", sp.Symbol("E[e_{i+1}^2]"), averaged, assumption=chi,
+                       why="$N e_{i+1} = L(e_i + \\xi) + K\\zeta$ with independent, mean-zero "
+                           "$\\xi$ ($E\\xi^2 = Tv_i/L$) and $\\zeta$ ($E\\zeta^2 = \\sigma^2/K$); "
+                           "cross terms vanish.")
+    mean_step = d.equal("collected", mean_step,
+                        (L_**2 * a_ + L_ * T * v_ + K_ * sigma**2) / N_**2, name="a_{i+1}",
+                        why="The old error contracts by $(L/N)^2$; the temperature scales only "
+                            "the synthetic noise.")
+    var_step = (K_ * sigma**2 + L_ * (T * v_ + a_) - N_ * mean_step) / (N_ - 1)
+    d.equal("variance step at K = 0", var_step.subs(K_, 0), T * v_, name="v_{i+1}\\big|_{K=0}",
+            why="König-Huygens on the pool: without fresh data the variance is multiplied by "
+                "$T$ each generation (the previous section).")
+    d.result("mad_mean_step", mean_step, name="a_{i+1}", why="",
+             used_by="tails.mad_moments")
+    d.result("mad_variance_step", var_step, name="v_{i+1}",
+             why="The pool's expected sum of squares about $\\mu$ is $K\\sigma^2 + L(Tv_i + a_i)$; "
+                 "subtract $N a_{i+1}$ and divide by $N - 1$.",
+             used_by="tails.mad_moments")
     return d
 
 

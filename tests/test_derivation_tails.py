@@ -95,3 +95,19 @@ def test_tempered_gaussian_results_are_the_package_closed_forms(n, M, T, sigma):
         float(evaluate(RESULTS["gaussian_tempered_mean_squared_error"], at)), rel=1e-9, abs=0)
     assert gaussian.sample_variance(n, M, sigma, temperature=T) == pytest.approx(
         float(evaluate(RESULTS["gaussian_tempered_sample_variance"], at)), rel=1e-9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 20), st.integers(1, 30), st.floats(0.3, 2.0), st.floats(0.1, 10.0))
+def test_fresh_data_steps_are_the_package_recursion(real, synth, T, sigma):
+    moments = tails.mad_moments(2, real, synth, temperature=T, sigma=sigma)
+    a, v = 0.0, sigma**2
+    for i in (1, 2):
+        at = {sp.Symbol("a"): a, sp.Symbol("v"): v, sp.Symbol("K", positive=True): real,
+              sp.Symbol("L", positive=True): synth, derivation.T: T,
+              sp.Symbol("sigma", positive=True): sigma}
+        a_next = float(evaluate(RESULTS["mad_mean_step"], at))
+        v = float(evaluate(RESULTS["mad_variance_step"], at))
+        a = a_next
+        assert moments.mean_squared_error[i] == pytest.approx(a, rel=1e-9)
+        assert moments.sigma2[i] == pytest.approx(v, rel=1e-9)

@@ -422,6 +422,8 @@ def test_figures_draw_the_closed_forms():
     exact = fig.axes[0].get_lines()[0]
     p = discrete.zipf_p0(1000, 2.0)
     np.testing.assert_allclose(exact.get_ydata(), tails.memorizer_error(exact.get_xdata(), p))
+    fig = plot.mad_phase_diagram(resolution=8, n=5, replicates=20, rng=1)
+    assert len(fig.axes[0].texts) == 4
 
 
 # --------------------------------------------------------------------------

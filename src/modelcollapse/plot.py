@@ -17,6 +17,7 @@ __all__ = [
     "data_policies",
     "discrete_diversity",
     "generation_one_law",
+    "mad_phase_diagram",
     "quantile_plot",
     "sigma_collapse",
     "tails_sampling",
@@ -354,4 +355,59 @@ def zipf_scaling(beta=2.0, K=10**5, *, cutoff=30, clean=0.05, replicates=200, rn
            xlabel="training sample size $T$",
            ylabel="test error (missing mass)")
     ax.legend(fontsize="small")
+    return fig
+
+
+def mad_phase_diagram(n_real=10, *, max_ratio=10.0, temperatures=(0.5, 2.0), resolution=60,
+                      n=100, replicates=400, rng=0):
+    r"""Fresh data against sampling bias: the stationary fitted variance over (synthetic share, T).
+
+    For ``n_real`` fresh points and :math:`L = r\,K` synthetic points sampled
+    at temperature :math:`T` per generation (Alemohammad et al. 2023's
+    :math:`n_r`, :math:`n_s` and :math:`\lambda`), the colour is
+    :math:`\log_{10}(v_\infty/\sigma^2)` from
+    :func:`~modelcollapse.tails.mad_stationary`: below 0 the loop loses
+    diversity, above 0 it inflates it. Grey: no stationary law
+    (:func:`~modelcollapse.tails.mad_growth_rate` :math:`\ge 1`: the variance
+    explodes); black line: the phase boundary (rate 1); dashed: :math:`v_\infty
+    = \sigma^2`. Points: simulated mean fitted variance after ``n`` fits
+    (:func:`~modelcollapse.tails.simulate_mad`) divided by the exact
+    :func:`~modelcollapse.tails.mad_moments`, printed next to each point.
+    """
+    from . import tails
+    from ._rng import as_generator
+
+    ratios = np.logspace(-1, np.log10(max_ratio), resolution)
+    temps = np.linspace(*temperatures, resolution)
+    synth = np.maximum(np.rint(ratios * n_real).astype(int), 1)
+    rate = np.array([[tails.mad_growth_rate(n_real, int(size), temperature=t) for size in synth]
+                     for t in temps])
+    level = np.full(rate.shape, np.nan)
+    for i, t in enumerate(temps):
+        for j, size in enumerate(synth.tolist()):
+            if rate[i, j] < 1:
+                level[i, j] = np.log10(tails.mad_stationary(n_real, size, temperature=t).sigma2)
+    fig, ax = _figure()
+    ax.set_facecolor("0.8")
+    # one decade each way: near the boundary v_inf diverges and would wash out the rest
+    mesh = ax.pcolormesh(synth / n_real, temps, level, cmap="RdBu_r", vmin=-1.0, vmax=1.0,
+                         shading="auto")
+    fig.colorbar(mesh, ax=ax, label="$\\log_{10}(v_\\infty/\\sigma^2)$")
+    ax.contour(synth / n_real, temps, rate, levels=[1.0], colors="k")
+    ax.contour(synth / n_real, temps, np.nan_to_num(level, nan=1.0), levels=[0.0],
+               colors="k", linestyles="dashed", linewidths=0.8)
+    streams = as_generator(rng).bit_generator.seed_seq.spawn(4)
+    for (share, t), stream in zip(((0.5, 0.7), (2.0, 0.8), (1.0, 1.3), (5.0, 1.1)), streams,
+                                  strict=True):
+        size = max(round(share * n_real), 1)
+        chain = tails.simulate_mad(n, n_real, size, temperature=t, replicates=replicates,
+                                   rng=stream)
+        ratio = chain.sigma2[:, -1].mean() / tails.mad_moments(n, n_real, size,
+                                                               temperature=t).sigma2[-1]
+        ax.plot([size / n_real], [t], "ko", ms=4)
+        ax.annotate(f"{ratio:.2f}", (size / n_real, t), textcoords="offset points",
+                    xytext=(4, 4), fontsize="small")
+    ax.set(xscale="log", xlabel="synthetic per fresh point $n_s/n_r$",
+           ylabel="sampling temperature $T$ ($\\lambda$)",
+           title=f"Fresh data against sampling bias ($n_r$ = {n_real}): stationary variance")
     return fig
