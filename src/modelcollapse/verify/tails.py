@@ -96,6 +96,19 @@ def tails_claims():
             replicates=1_500,
         ),
         Claim(
+            name="tails.fresh_data_sampling_bias",
+            statement="E[sigma_n^2] from the (a, v) recursion with K = 4 fresh and L = 6 "
+                      "synthetic points at T = 0.7 (n = 6)",
+            reference=_MAD + "; Section 4 (fresh data)",
+            closed_form=lambda: tails.mad_moments(6, 4, 6, temperature=0.7).sigma2[-1],
+            observations=lambda r, rng: tails.simulate_mad(
+                6, 4, 6, temperature=0.7, replicates=r, rng=rng).sigma2[:, -1],
+            mutant=lambda: tails.mad_moments(6, 4, 6).sigma2[-1],
+            mutant_label="the synthetic points drawn at T = 1",
+            parameters={"n": 6, "n_real": 4, "n_synth": 6, "temperature": 0.7},
+            replicates=1_500,
+        ),
+        Claim(
             name="tails.first_fit_loss_tempered",
             statement="P(p_{1,k} = 0) = (1 - q_k)^M, q = p0^(1/T) renormalised "
                       "(T = 0.6, p0_k = 0.1)",
