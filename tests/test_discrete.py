@@ -328,7 +328,7 @@ def test_bad_M_is_rejected_naming_M(M, error):
 
 def test_other_bad_arguments_name_themselves():
     with pytest.raises(ValueError, match=r"M must be <= 4096.*exact two-type chain"):
-        d.loss_probability(1, 5000, 0.5)
+        d.loss_probability(1, 5000, 0.5, method="dense")
     with pytest.raises(ValueError, match=r"M must be <= 4096"):
         d.mean_absorption_time(5000, 0.5)
     with pytest.raises(ValueError, match=r"p must be a probability in \[0, 1\], got p=1.5"):

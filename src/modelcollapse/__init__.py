@@ -21,6 +21,7 @@ from . import (
     regression,
     schedule,
     sweep,
+    tails,
     variance_gamma,
     wasserstein,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "regression",
     "schedule",
     "sweep",
+    "tails",
     "variance_gamma",
     "wasserstein",
 ]

@@ -573,7 +573,8 @@ def gaussian_collapse_rate(variances, *, sample_sizes=None, dim=1, log=False, fi
 # tail loss
 
 
-def tail_loss(freqs0, freqs_n, n, M, *, confidence=0.95, replicates=2000, rng=None):
+def tail_loss(freqs0, freqs_n, n, M=None, *, sample_sizes=None, confidence=0.95,
+              replicates=2000, rng=None):
     r"""Categories lost after ``n`` generations: observed against neutral resampling.
 
     Parameters
@@ -586,7 +587,12 @@ def tail_loss(freqs0, freqs_n, n, M, *, confidence=0.95, replicates=2000, rng=No
     n : int
         Number of fits between them, ``>= 1``.
     M : int, sequence of int or :class:`~modelcollapse.schedule.Schedule`
-        The loop's sample sizes (each ``<= discrete.MAX_EXACT_M``).
+        The loop's sample sizes (any size: see ``method`` of
+        :func:`modelcollapse.discrete.loss_probability`).
+    sample_sizes : int or array_like of int, optional
+        The same, under the name the other estimators use: an int or one
+        size per fit (``n`` of them). Give exactly one of ``M`` and
+        ``sample_sizes``.
     confidence : float, optional
     replicates : int, optional
         Simulated neutral loops calibrating the test, ``>= 100``.
@@ -632,6 +638,11 @@ def tail_loss(freqs0, freqs_n, n, M, *, confidence=0.95, replicates=2000, rng=No
         raise ValueError(f"freqs_n must be 1-D with the K={p0.size} categories of freqs0, "
                          f"got shape {np.shape(freqs_n)}")
     n = check_int("n", n, minimum=1)
+    if (M is None) == (sample_sizes is None):
+        raise ValueError("exactly one of M and sample_sizes must be given, "
+                         f"got M={M!r} and sample_sizes={sample_sizes!r}")
+    if sample_sizes is not None:
+        M = check_sizes_per_row("sample_sizes", sample_sizes, n, minimum=1).tolist()
     replicates = check_int("replicates", replicates, minimum=100)
     alive = p0 > 0
     lost = alive & (later[0] == 0)

@@ -36,9 +36,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from . import _tempered
 from ._chain import FittedChain
 from ._policy import check_fresh, check_policy, check_subsample_method, fresh_counts
 from ._rng import as_generator, seed_entropy
+from ._sampling import check_temperature
 from ._special import digamma_minus_log, log_gamma_ratio_scaled
 from ._validate import check_choice, check_int, check_int_array, check_positive, check_real
 from .schedule import sizes_at_least
@@ -104,11 +106,12 @@ def _scalar(x):
 # closed forms
 
 
-def log_sigma_moment(n, M, p, sigma=1.0, *, fit="unbiased"):
+def log_sigma_moment(n, M, p, sigma=1.0, *, fit="unbiased", temperature=1.0):
     r"""Logarithm of :math:`E[\sigma_n^p]`, finite for any chain length.
 
     See :func:`sigma_moment`; use this where the moment itself leaves the
-    float64 range (e.g. ``p = 4``, ``M = 2``, ``n = 10**6``).
+    float64 range (e.g. ``p = 4``, ``M = 2``, ``n = 10**6``, or a sampling
+    ``temperature`` above 1, which adds :math:`(np/2)\log T`).
 
     Examples
     --------
@@ -130,10 +133,11 @@ def log_sigma_moment(n, M, p, sigma=1.0, *, fit="unbiased"):
     for value in np.unique(p):
         where = p == value
         out[where] = schedule.cumulative(lambda m, v=value: _log_scale_moment(m, v, fit), n[where])
-    return _scalar(p * np.log(sigma) + out)
+    log_t = np.log(check_temperature(temperature))
+    return _scalar(p * np.log(sigma) + out + 0.5 * p * n * log_t)
 
 
-def sigma_moment(n, M, p, sigma=1.0, *, fit="unbiased"):
+def sigma_moment(n, M, p, sigma=1.0, *, fit="unbiased", temperature=1.0):
     r"""Expected power of the fitted scale after ``n`` fits, :math:`E[\sigma_n^p]`.
 
     Parameters
@@ -148,6 +152,9 @@ def sigma_moment(n, M, p, sigma=1.0, *, fit="unbiased"):
         Scale of the truth, ``> 0``.
     fit : {"unbiased", "mle"}, optional
         Which variance estimate the chain fits.
+    temperature : float, optional
+        Every generation drawn from :math:`N(\mu_i, T\sigma_i^2)` (Alemohammad
+        et al. 2023, Section 3.1): multiplies the moment by :math:`T^{np/2}`.
 
     Returns
     -------
@@ -177,8 +184,9 @@ def sigma_moment(n, M, p, sigma=1.0, *, fit="unbiased"):
     >>> float(sigma_moment(1, 100, 2, fit="mle"))  # (1 - 1/M) sigma^2
     0.99
     """
+    log_moment = log_sigma_moment(n, M, p, sigma, fit=fit, temperature=temperature)
     with np.errstate(over="ignore"):
-        return _scalar(np.exp(log_sigma_moment(n, M, p, sigma, fit=fit)))
+        return _scalar(np.exp(log_moment))
 
 
 def _log_sigma2_ratio(n, schedule, fit):
@@ -188,7 +196,7 @@ def _log_sigma2_ratio(n, schedule, fit):
     return schedule.cumulative(lambda m: np.log1p(-1.0 / m), n)
 
 
-def mean_squared_error(n, M, sigma=1.0, *, fit="unbiased"):
+def mean_squared_error(n, M, sigma=1.0, *, fit="unbiased", temperature=1.0):
     r"""Mean-squared error of the fitted mean, :math:`E[(\mu_n - \mu)^2]`.
 
     Notes
@@ -199,14 +207,21 @@ def mean_squared_error(n, M, sigma=1.0, *, fit="unbiased"):
     .. math:: E[(\mu_n - \mu)^2] = \sigma^2 \sum_{i<n} 1/M_i .
 
     MLE fit: :math:`\sigma^2\sum_{i<n} M_i^{-1}\prod_{j<i}(1 - 1/M_j)`, which
-    telescopes to :math:`\sigma^2 (1 - \prod_{i<n}(1 - 1/M_i))`.
+    telescopes to :math:`\sigma^2 (1 - \prod_{i<n}(1 - 1/M_i))`. At a sampling
+    ``temperature`` :math:`T` (generation :math:`i` drawn from
+    :math:`N(\mu_i, T\sigma_i^2)`) the steps are :math:`T E[\sigma_i^2]/M_i`
+    with :math:`E[\sigma_i^2] = T^i\sigma^2 r_i`:
+    :math:`\sigma^2\sum_{i<n} T^{i+1} r_i/M_i` (see :mod:`modelcollapse.tails`).
 
     Examples
     --------
     >>> float(mean_squared_error(10, 100, sigma=2.0))
     0.4
     """
-    n, schedule, _, sigma = _checked(n, M, sigma, fit)
+    n, schedule, sizes, sigma = _checked(n, M, sigma, fit)
+    temperature = check_temperature(temperature)
+    if temperature != 1.0:
+        return _scalar(_tempered.mean_squared_error(n, sizes, sigma, fit, temperature))
     if fit == "unbiased":
         total = schedule.cumulative(lambda m: 1.0 / m, n)
     else:
@@ -214,7 +229,7 @@ def mean_squared_error(n, M, sigma=1.0, *, fit="unbiased"):
     return _scalar(sigma**2 * total)
 
 
-def sample_variance(n, M, sigma=1.0, *, fit="unbiased"):
+def sample_variance(n, M, sigma=1.0, *, fit="unbiased", temperature=1.0):
     r"""Variance of one generation-``n`` draw, :math:`\mathrm{Var}(X^n_j)`.
 
     Notes
@@ -227,7 +242,10 @@ def sample_variance(n, M, sigma=1.0, *, fit="unbiased"):
 
     exact (Shumailov et al. 2023 state it "+ O(2)"). For the MLE fit it is
     exactly :math:`\sigma^2` for every ``n``: the variance the fit loses is the
-    variance the mean's walk gains.
+    variance the mean's walk gains. At a sampling ``temperature`` :math:`T`
+    the draw is from :math:`N(\mu_n, T\sigma_n^2)`:
+    :math:`T^{n+1}\sigma^2 r_n + E[(\mu_n - \mu)^2]`, which grows
+    geometrically for :math:`T > 1` and vanishes for :math:`T < 1`.
 
     Examples
     --------
@@ -236,7 +254,14 @@ def sample_variance(n, M, sigma=1.0, *, fit="unbiased"):
     >>> float(sample_variance(10, 100, fit="mle"))
     1.0
     """
-    n, schedule, _, sigma = _checked(n, M, sigma, fit)
+    n, schedule, sizes, sigma = _checked(n, M, sigma, fit)
+    temperature = check_temperature(temperature)
+    if temperature != 1.0:
+        log_draw = np.log(temperature) + _tempered.log_sigma2_mean_ratio(n, sizes, fit,
+                                                                         temperature)
+        with np.errstate(over="ignore"):
+            return _scalar(sigma**2 * np.exp(log_draw) + _tempered.mean_squared_error(
+                n, sizes, sigma, fit, temperature))
     return _scalar(
         sigma**2 * np.exp(_log_sigma2_ratio(n, schedule, fit))
         + mean_squared_error(n, schedule, sigma, fit=fit)
@@ -271,7 +296,7 @@ def sigma2_variance(n, M, sigma=1.0, *, fit="unbiased"):
     return _scalar(out)
 
 
-def expected_w2_squared(n, M, sigma=1.0, *, fit="unbiased"):
+def expected_w2_squared(n, M, sigma=1.0, *, fit="unbiased", temperature=1.0):
     r"""Expected squared Wasserstein-2 distance of model ``n`` to the truth.
 
     Notes
@@ -289,7 +314,9 @@ def expected_w2_squared(n, M, sigma=1.0, *, fit="unbiased"):
     (not the paper's constant 1), and it is at least the mean-squared error. It
     diverges linearly for a constant ``M`` and stays bounded iff
     :math:`\sum_i 1/M_i < \infty` (Shumailov et al., Nature version,
-    "Gaussian model collapse").
+    "Gaussian model collapse"). At a sampling ``temperature`` :math:`T` the
+    same formula holds with the tempered moments
+    (:math:`E[\sigma_n^p]` times :math:`T^{np/2}`, the tempered mean error).
 
     Examples
     --------
@@ -297,10 +324,13 @@ def expected_w2_squared(n, M, sigma=1.0, *, fit="unbiased"):
     1.5
     """
     n, schedule, _, sigma = _checked(n, M, sigma, fit)
-    l1 = schedule.cumulative(lambda m: _log_scale_moment(m, 1.0, fit), n)
-    l2 = _log_sigma2_ratio(n, schedule, fit)
-    scale_part = np.expm1(l2) - 2.0 * np.expm1(l1)
-    return _scalar(mean_squared_error(n, schedule, sigma, fit=fit) + sigma**2 * scale_part)
+    log_t = np.log(check_temperature(temperature))
+    l1 = schedule.cumulative(lambda m: _log_scale_moment(m, 1.0, fit), n) + 0.5 * n * log_t
+    l2 = _log_sigma2_ratio(n, schedule, fit) + n * log_t
+    with np.errstate(over="ignore", invalid="ignore"):
+        scale_part = np.expm1(l2) - 2.0 * np.expm1(l1)
+    return _scalar(mean_squared_error(n, schedule, sigma, fit=fit, temperature=np.exp(log_t))
+                   + sigma**2 * scale_part)
 
 
 def log_variance_drift(M, *, fit="unbiased"):
@@ -443,6 +473,7 @@ def simulate(
     rng=None,
     policy="replace",
     fresh=0.0,
+    temperature=1.0,
 ):
     r"""Simulate ``replicates`` independent chains of ``n`` Gaussian refits.
 
@@ -484,6 +515,13 @@ def simulate(
         :math:`N(\mu, \sigma^2)`: :math:`K_i = \lfloor f M_i + 1/2\rfloor` of
         the :math:`M_i` points; the others come from model :math:`i`.
         ``fresh=0`` with ``policy="replace"`` is the paper's chain, bit for bit.
+    temperature : float, optional
+        Draw every generation from :math:`N(\mu_i, T\sigma_i^2)` (sampling
+        bias, Alemohammad et al. 2023, Section 3.1; ``policy="replace"``,
+        ``fresh=0``). The fits are affine in the draws, so the chain is the
+        plain chain's variates rescaled, :math:`\sigma_i^2 = T^i\sigma_i'^2`
+        and :math:`\mu_{k+1} - \mu_k = T^{(k+1)/2}(\mu'_{k+1} - \mu'_k)`:
+        exact in law for both methods.
 
     Returns
     -------
@@ -513,6 +551,10 @@ def simulate(
     check_policy(policy)
     fresh = check_fresh(fresh)
     check_subsample_method(policy, method)
+    temperature = check_temperature(temperature)
+    if temperature != 1.0 and (policy != "replace" or fresh > 0):
+        raise ValueError("temperature must be 1 with a data policy or fresh data "
+                         f"(policy='replace', fresh=0 only), got temperature={temperature!r}")
     gen = as_generator(rng)
     if policy != "replace" or fresh > 0:
         means, variances = _simulate_policy(
@@ -521,6 +563,8 @@ def simulate(
     else:
         means, variances = _simulate_replace(gen, sizes, mu, sigma, replicates, method, fit,
                                              chunk)
+        if temperature != 1.0:
+            means, variances = _tempered.temper_chain(means, variances, mu, temperature)
     # Generation-major buffers, returned as (replicates, n + 1) views: no copy.
     mu_arr, s2_arr = means.T, variances.T
     mu_arr.flags.writeable = False

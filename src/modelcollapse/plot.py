@@ -18,12 +18,15 @@ __all__ = [
     "discrete_diversity",
     "functional_approximation",
     "generation_one_law",
+    "mad_phase_diagram",
     "mixture_trajectory",
     "quantile_plot",
     "self_distillation",
     "sigma_collapse",
+    "tails_sampling",
     "variance_growth",
     "w2_schedules",
+    "zipf_scaling",
 ]
 
 
@@ -451,3 +454,159 @@ def functional_approximation(n=30, M=10, *, bandwidth=0.5, sigma=1.0, tail_M=200
     fig.suptitle("Functional approximation error: the model family reshapes the data at once")
     return fig
 
+_SAMPLERS = ({"temperature": 0.8}, {}, {"temperature": 1.25}, {"top_p": 0.9},
+             {"top_k": 10, "temperature": 1.25})
+
+
+def _sampler_label(kw):
+    return ", ".join(f"{k} = {v}" for k, v in kw.items()) or "plain sampling"
+
+
+def tails_sampling(n=30, M=200, K=30, *, s=1.0, replicates=100, rng=0):
+    r"""Support and entropy of a Zipf chain sampled tempered or truncated, against the theory.
+
+    Left: categories alive per generation (simulation, ±1 s.e.) for several
+    samplers; the first fit's exact expected support
+    :func:`~modelcollapse.tails.first_fit_support` as a cross, the
+    infinite-sample support :math:`|S_n|` as a dotted step. Right: the
+    entropy of each simulated chain against that of the infinite-sample map
+    :math:`p_n \propto p_0^{T^{-n}}` on :math:`S_n`
+    (:func:`~modelcollapse.tails.infinite_sample_map`): cold sampling
+    collapses to the mode, hot sampling heads for the uniform law on what
+    survives (the heat death of Marchi et al. 2024), while finite samples keep
+    removing categories.
+    """
+    import matplotlib
+
+    from . import tails
+    from ._rng import as_generator
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    p0 = discrete.zipf_p0(K, s)
+    gens = np.arange(n + 1)
+    streams = as_generator(rng).bit_generator.seed_seq.spawn(len(_SAMPLERS))
+    fig = Figure(figsize=(11, 4.2), layout="constrained")
+    left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
+    for i, (kw, stream) in enumerate(zip(_SAMPLERS, streams, strict=True)):
+        colour = f"C{i}"
+        chain = discrete.simulate(n, M, p0, replicates=replicates, rng=stream, **kw)
+        _mean_and_error(left, gens, chain.support_size(), color=colour,
+                        label=_sampler_label(kw))
+        left.plot([1], [tails.first_fit_support(M, p0, **kw)], "x", color="k", ms=7)
+        limit = tails.infinite_sample_map(gens, p0, **kw)
+        # tempering alone never removes a category: count the kept sets without it, so
+        # that weights underflowing to 0 (T < 1, many generations) do not count as lost
+        kept = kw if "top_p" in kw else {k: v for k, v in kw.items() if k != "temperature"}
+        alive = np.count_nonzero(tails.infinite_sample_map(gens, p0, **kept), axis=-1)
+        left.step(gens, alive, ":", where="post", color=colour)
+        _mean_and_error(right, gens, chain.entropy(), color=colour)
+        entropy = -np.sum(np.where(limit > 0, limit * np.log(np.where(limit > 0, limit, 1)), 0),
+                          axis=-1)
+        right.plot(gens, entropy, "-", color=colour, lw=1)
+    left.set(title=f"Support (Zipf s = {s}, K = {K}, M = {M}); x: exact first fit, "
+                   "dotted: M = inf", xlabel="generation $n$", ylabel="categories alive")
+    left.legend(fontsize="small")
+    right.set(title="Entropy: simulation (points) and infinite-sample map (lines)",
+              xlabel="generation $n$", ylabel="Shannon entropy (nats)")
+    return fig
+
+
+def zipf_scaling(beta=2.0, K=10**5, *, cutoff=30, clean=0.05, replicates=200, rng=0):
+    r"""Memoriser error against the sample size T for Zipf data: exact, asymptote, simulation.
+
+    Log-log lines: the exact :func:`~modelcollapse.tails.memorizer_error`
+    (solid) and its integral form
+    :func:`~modelcollapse.tails.zipf_memorizer_asymptote` (dashed) for clean
+    data (Hutter's :math:`T^{-(\beta-1)/\beta}`), for data whose tail is cut
+    at rank ``cutoff`` (the plateau :math:`k^{-(\beta-1)}` after the
+    crossover :func:`~modelcollapse.tails.zipf_crossover`, dotted vertical)
+    and for the cut data with a fraction ``clean`` of clean data (the descent
+    resumes); the curated top-n error :func:`~modelcollapse.tails.top_n_error`
+    for comparison; Monte Carlo missing masses (±1 s.e.) as points.
+    """
+    from . import tails
+    from ._rng import as_generator
+
+    p = discrete.zipf_p0(K, beta)
+    T = np.unique(np.logspace(0, 7, 29).astype(np.int64))
+    simulated = T[T <= 10**5][::3]
+    gen = as_generator(rng)
+    fig, ax = _figure()
+    for i, (label, q, kw) in enumerate((
+            ("clean data", p, {}),
+            (f"tail cut at k = {cutoff}", tails.tail_cut(p, cutoff), {"cutoff": cutoff}),
+            (f"cut + {clean:g} clean", tails.tail_cut(p, cutoff, clean=clean),
+             {"cutoff": cutoff, "clean": clean}))):
+        colour = f"C{i}"
+        ax.loglog(T, tails.memorizer_error(T, p, q), "-", color=colour, label=f"{label} (exact)")
+        ax.loglog(T, tails.zipf_memorizer_asymptote(T, beta, K=K, **kw), "--", color=colour,
+                  lw=1)
+        missing = np.stack([(gen.multinomial(t, q, size=replicates) == 0) @ p
+                            for t in simulated.tolist()], axis=1)
+        _mean_and_error(ax, simulated, missing, color=colour)
+    head = T[T <= K // 10]
+    ax.loglog(head, tails.top_n_error(head, p), "-", color="C3", lw=1,
+              label="curated: the T most frequent")
+    ax.axvline(tails.zipf_crossover(cutoff, beta, K=K), color="k", ls=":", lw=1)
+    ax.set(title=f"Memoriser, Zipf $\\beta$ = {beta}: dashed asymptote, points simulated",
+           xlabel="training sample size $T$",
+           ylabel="test error (missing mass)")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def mad_phase_diagram(n_real=10, *, max_ratio=10.0, temperatures=(0.5, 2.0), resolution=60,
+                      n=100, replicates=400, rng=0):
+    r"""Fresh data against sampling bias: the stationary fitted variance over (synthetic share, T).
+
+    For ``n_real`` fresh points and :math:`L = r\,K` synthetic points sampled
+    at temperature :math:`T` per generation (Alemohammad et al. 2023's
+    :math:`n_r`, :math:`n_s` and :math:`\lambda`), the colour is
+    :math:`\log_{10}(v_\infty/\sigma^2)` from
+    :func:`~modelcollapse.tails.mad_stationary`: below 0 the loop loses
+    diversity, above 0 it inflates it. Grey: no stationary law
+    (:func:`~modelcollapse.tails.mad_growth_rate` :math:`\ge 1`: the variance
+    explodes); black line: the phase boundary (rate 1); dashed: :math:`v_\infty
+    = \sigma^2`. Points: simulated mean fitted variance after ``n`` fits
+    (:func:`~modelcollapse.tails.simulate_mad`) divided by the exact
+    :func:`~modelcollapse.tails.mad_moments`, printed next to each point.
+    """
+    from . import tails
+    from ._rng import as_generator
+
+    ratios = np.logspace(-1, np.log10(max_ratio), resolution)
+    temps = np.linspace(*temperatures, resolution)
+    synth = np.maximum(np.rint(ratios * n_real).astype(int), 1)
+    rate = np.array([[tails.mad_growth_rate(n_real, int(size), temperature=t) for size in synth]
+                     for t in temps])
+    level = np.full(rate.shape, np.nan)
+    for i, t in enumerate(temps):
+        for j, size in enumerate(synth.tolist()):
+            if rate[i, j] < 1:
+                level[i, j] = np.log10(tails.mad_stationary(n_real, size, temperature=t).sigma2)
+    fig, ax = _figure()
+    ax.set_facecolor("0.8")
+    # one decade each way: near the boundary v_inf diverges and would wash out the rest
+    mesh = ax.pcolormesh(synth / n_real, temps, level, cmap="RdBu_r", vmin=-1.0, vmax=1.0,
+                         shading="auto")
+    fig.colorbar(mesh, ax=ax, label="$\\log_{10}(v_\\infty/\\sigma^2)$")
+    ax.contour(synth / n_real, temps, rate, levels=[1.0], colors="k")
+    ax.contour(synth / n_real, temps, np.nan_to_num(level, nan=1.0), levels=[0.0],
+               colors="k", linestyles="dashed", linewidths=0.8)
+    streams = as_generator(rng).bit_generator.seed_seq.spawn(4)
+    for (share, t), stream in zip(((0.5, 0.7), (2.0, 0.8), (1.0, 1.3), (5.0, 1.1)), streams,
+                                  strict=True):
+        size = max(round(share * n_real), 1)
+        chain = tails.simulate_mad(n, n_real, size, temperature=t, replicates=replicates,
+                                   rng=stream)
+        ratio = chain.sigma2[:, -1].mean() / tails.mad_moments(n, n_real, size,
+                                                               temperature=t).sigma2[-1]
+        ax.plot([size / n_real], [t], "ko", ms=4)
+        ax.annotate(f"{ratio:.2f}", (size / n_real, t), textcoords="offset points",
+                    xytext=(4, 4), fontsize="small")
+    ax.set(xscale="log", xlabel="synthetic per fresh point $n_s/n_r$",
+           ylabel="sampling temperature $T$ ($\\lambda$)",
+           title=f"Fresh data against sampling bias ($n_r$ = {n_real}): stationary variance")
+    return fig

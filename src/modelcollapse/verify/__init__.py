@@ -34,6 +34,7 @@ from .mixture import mixture_claims
 from .multivariate import multivariate_claims
 from .policies import policy_claims
 from .regression import regression_claims
+from .tails import tails_claims
 from .variance_gamma import variance_gamma_claims
 
 __all__ = [
@@ -64,6 +65,7 @@ def _registry():
         *policy_claims(),
         *mixture_claims(),
         *functional_claims(),
+        *tails_claims(),
     )
     names = [c.name for c in claims]
     if len(set(names)) != len(names):
