@@ -14,6 +14,8 @@ import numpy as np
 
 __all__ = [
     "COV_RTOL",
+    "INT64_MAX",
+    "check_bool",
     "check_choice",
     "check_confidence",
     "check_covariance",
@@ -27,58 +29,141 @@ __all__ = [
 ]
 
 
+#: Largest sample size, count or index the package accepts: arrays of them are int64.
+INT64_MAX = int(np.iinfo(np.int64).max)
+
+
 def _shown(value):
     """Short repr of an offending value (first few entries of a large array)."""
-    arr = np.asarray(value) if not isinstance(value, str) else None
-    if arr is not None and arr.ndim > 0 and arr.size > 6:
-        return f"array([{', '.join(repr(v) for v in arr.ravel()[:6].tolist())}, ...])"
-    return repr(value.tolist() if isinstance(value, np.ndarray) else value)
+    if isinstance(value, np.ndarray) and value.ndim > 0 and value.size > 6:
+        return f"array([{', '.join(repr(v) for v in value.ravel()[:6].tolist())}, ...])"
+    if isinstance(value, np.ndarray):
+        return repr(value.tolist())
+    text = repr(value)
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
+def _as_array(name, value, what):
+    """``np.asarray(value)``, with ragged or non-numeric input reported against ``name``.
+
+    Strings, bytes, booleans and ``None`` are refused (``TypeError``) even
+    where numpy would convert them (``"1"`` to 1.0, ``True`` to 1): a number
+    given as text is a bug upstream. ``what`` is the expected kind of value,
+    used in the message.
+    """
+    if isinstance(value, str | bytes) or value is None:
+        raise TypeError(f"{name} must be {what}, got {name}={_shown(value)}")
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError):
+        raise ValueError(
+            f"{name} must be {what} of rectangular shape (every row the same length), "
+            f"got {name}={_shown(value)}"
+        ) from None
+    if arr.dtype.kind in "biuf" or (arr.dtype.kind == "O" and _all_real(arr)):
+        # numpy turns [True, 5] into [1, 5]: look for booleans before it does
+        if arr.dtype.kind == "b" or (
+            (arr.dtype.kind == "O" or not isinstance(value, np.ndarray)) and _has_bool(value)
+        ):
+            raise TypeError(f"{name} must be {what}, not a boolean, got {name}={_shown(value)}")
+        return arr
+    raise TypeError(f"{name} must be {what}, got {name}={_shown(value)}")
+
+
+def _all_real(arr):
+    return all(isinstance(v, numbers.Real) for v in arr.ravel().tolist())
+
+
+def _has_bool(value):
+    """Whether ``value`` is a boolean or a (nested) list/tuple holding one."""
+    if isinstance(value, list | tuple):
+        return any(_has_bool(v) for v in value)
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind == "b" or (value.dtype.kind == "O" and _has_bool(value.tolist()))
+    return isinstance(value, bool | np.bool_)
 
 
 def _is_integer_array(arr):
-    return arr.dtype.kind in "iu"
+    return arr.dtype.kind in "iu" or (
+        arr.dtype.kind == "O" and all(isinstance(v, numbers.Integral) for v in arr.ravel().tolist())
+    )
 
 
-def check_int(name, value, *, minimum, why=""):
+def check_int(name, value, *, minimum, why="", maximum=INT64_MAX):
     """Return ``value`` as a Python int, or raise naming ``name``.
 
-    Booleans and floats are rejected (``TypeError``), even integral floats:
-    a sample size of ``10.0`` is usually a bug upstream.
+    Python and numpy integers (any width) and 0-d integer arrays are
+    accepted. Booleans, strings and floats are rejected (``TypeError``), even
+    integral floats: a sample size of ``10.0`` is usually a bug upstream.
+    Values above ``maximum`` (default the int64 range, the width of the
+    package's arrays) are refused with a ``ValueError``.
     """
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu":
+        value = value.item()
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer{why}, got {name}={_shown(value)}")
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}{why}, got {name}={_shown(value)}")
+    if maximum is not None and value > maximum:
+        raise ValueError(
+            f"{name} must be an integer <= {maximum}{why}, got {name}={_shown(value)}"
+        )
     return int(value)
 
 
 def check_int_array(name, value, *, minimum, why=""):
-    """Return ``value`` as an int64 array with every entry ``>= minimum``."""
-    arr = np.asarray(value)
-    if arr.dtype == object or arr.dtype.kind == "b" or not _is_integer_array(arr):
-        raise TypeError(
-            f"{name} must be an integer or integer array{why}, got {name}={_shown(value)}"
-        )
-    if arr.size and arr.min() < minimum:
-        bad = arr.ravel()[np.argmin(arr.ravel())]
+    """Return ``value`` as an int64 array with every entry ``>= minimum``.
+
+    An empty sequence is an empty int64 array; entries beyond the int64 range
+    are refused with a ``ValueError`` rather than wrapped around.
+    """
+    what = f"an integer or integer array{why}"
+    arr = _as_array(name, value, what)
+    if arr.size == 0:
+        return np.zeros(arr.shape, dtype=np.int64)
+    if not _is_integer_array(arr):
+        raise TypeError(f"{name} must be {what}, got {name}={_shown(value)}")
+    low, high = arr.min(), arr.max()
+    if low < minimum:
         raise ValueError(
             f"{name} must be an integer >= {minimum}{why}, got {name}={_shown(value)}"
-            + (f" (contains {int(bad)})" if arr.ndim else "")
+            + (f" (contains {int(low)})" if arr.ndim else "")
+        )
+    if high > INT64_MAX:
+        raise ValueError(
+            f"{name} must be an integer <= {INT64_MAX} (int64){why}, got {name}={_shown(value)}"
+            + (f" (contains {int(high)})" if arr.ndim else "")
         )
     return arr.astype(np.int64, copy=False)
 
 
 def check_real(name, value):
-    """Return ``value`` as a finite float64 array (scalar stays 0-d)."""
+    """Return ``value`` as a finite float64 array (scalar stays 0-d).
+
+    Ints and floats (Python or numpy, any width) are accepted; strings,
+    booleans, ``None``, complex numbers and ragged sequences are refused with
+    a ``TypeError``/``ValueError`` naming ``name``.
+    """
+    arr = _as_array(name, value, "a real number or array")
     try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
+        with np.errstate(over="ignore"):
+            arr = arr.astype(np.float64)
+    except OverflowError:
         arr = None
-    if arr is None or np.iscomplexobj(value):
-        raise TypeError(f"{name} must be a real number or array, got {name}={_shown(value)}")
-    if not np.all(np.isfinite(arr)):
+    if arr is None or not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite, got {name}={_shown(value)}")
     return arr
+
+
+def check_bool(name, value):
+    """Return ``value`` as a Python bool; only ``True``/``False`` (or numpy bools) pass.
+
+    ``None``, ``0``/``1`` and strings such as ``"yes"`` are refused: a flag
+    spelled as text is almost always a bug upstream.
+    """
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False, got {name}={_shown(value)}")
+    return bool(value)
 
 
 def check_positive(name, value):

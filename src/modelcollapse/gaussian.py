@@ -115,11 +115,11 @@ def log_sigma_moment(n, M, p, sigma=1.0, *, fit="unbiased"):
     >>> float(log_sigma_moment(10**6, 2, 4))  # E[sigma_n^4] = 3^n
     1098612.2886681098
     """
-    n, schedule, _, sigma = _checked(n, M, sigma, fit)
+    n, schedule, sizes, sigma = _checked(n, M, sigma, fit)
     p = check_real("p", p)
     n, p, sigma = np.broadcast_arrays(n, p, sigma)
     if n.size and np.any(n > 0):
-        m_min = int(schedule.sizes(int(n.max())).min())
+        m_min = int(sizes.min())
         bad = (p <= -(m_min - 1)) & (n > 0)
         if np.any(bad):
             raise ValueError(
@@ -188,6 +188,28 @@ def _log_sigma2_ratio(n, schedule, fit):
     return schedule.cumulative(lambda m: np.log1p(-1.0 / m), n)
 
 
+def _mse_ratio(n, schedule, fit):
+    """E[(mu_n - mu)^2] / sigma^2: sum 1/M_i (unbiased) or 1 - prod(1 - 1/M_i) (MLE)."""
+    if fit == "unbiased":
+        return schedule.cumulative(lambda m: 1.0 / m, n)
+    return -np.expm1(_log_sigma2_ratio(n, schedule, fit))
+
+
+def _times_sigma2(sigma, x):
+    """``sigma**2 * x`` without overflowing in ``sigma**2`` alone (``inf`` only if the product is)."""
+    with np.errstate(over="ignore"):
+        s2 = np.square(sigma)
+        return np.where(np.isfinite(s2), s2 * x, np.sign(x) * np.square(sigma * np.sqrt(np.abs(x))))
+
+
+def _log_expm1(x):
+    """log(exp(x) - 1) for x >= 0 (-inf at 0), without overflow for large x."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return np.where(x > 1, x + np.log1p(-np.exp(-np.maximum(x, 1))),
+                        np.log(np.expm1(np.minimum(x, 1))))
+
+
 def mean_squared_error(n, M, sigma=1.0, *, fit="unbiased"):
     r"""Mean-squared error of the fitted mean, :math:`E[(\mu_n - \mu)^2]`.
 
@@ -207,11 +229,7 @@ def mean_squared_error(n, M, sigma=1.0, *, fit="unbiased"):
     0.4
     """
     n, schedule, _, sigma = _checked(n, M, sigma, fit)
-    if fit == "unbiased":
-        total = schedule.cumulative(lambda m: 1.0 / m, n)
-    else:
-        total = -np.expm1(_log_sigma2_ratio(n, schedule, fit))
-    return _scalar(sigma**2 * total)
+    return _scalar(_times_sigma2(sigma, _mse_ratio(n, schedule, fit)))
 
 
 def sample_variance(n, M, sigma=1.0, *, fit="unbiased"):
@@ -237,10 +255,8 @@ def sample_variance(n, M, sigma=1.0, *, fit="unbiased"):
     1.0
     """
     n, schedule, _, sigma = _checked(n, M, sigma, fit)
-    return _scalar(
-        sigma**2 * np.exp(_log_sigma2_ratio(n, schedule, fit))
-        + mean_squared_error(n, schedule, sigma, fit=fit)
-    )
+    ratio = np.exp(_log_sigma2_ratio(n, schedule, fit)) + _mse_ratio(n, schedule, fit)
+    return _scalar(_times_sigma2(sigma, ratio))
 
 
 def sigma2_variance(n, M, sigma=1.0, *, fit="unbiased"):
@@ -266,9 +282,10 @@ def sigma2_variance(n, M, sigma=1.0, *, fit="unbiased"):
     """
     n, schedule, _, sigma = _checked(n, M, sigma, fit)
     log_growth = schedule.cumulative(lambda m: np.log1p(2.0 / (m - 1.0)), n)
-    with np.errstate(over="ignore", invalid="ignore"):
-        out = sigma**4 * np.exp(2 * _log_sigma2_ratio(n, schedule, fit)) * np.expm1(log_growth)
-    return _scalar(out)
+    # in log space: for the MLE, E[sigma_n^2]^2 underflows where the growth factor overflows
+    log_out = 4 * np.log(sigma) + 2 * _log_sigma2_ratio(n, schedule, fit) + _log_expm1(log_growth)
+    with np.errstate(over="ignore"):
+        return _scalar(np.exp(log_out))
 
 
 def expected_w2_squared(n, M, sigma=1.0, *, fit="unbiased"):
@@ -300,7 +317,7 @@ def expected_w2_squared(n, M, sigma=1.0, *, fit="unbiased"):
     l1 = schedule.cumulative(lambda m: _log_scale_moment(m, 1.0, fit), n)
     l2 = _log_sigma2_ratio(n, schedule, fit)
     scale_part = np.expm1(l2) - 2.0 * np.expm1(l1)
-    return _scalar(mean_squared_error(n, schedule, sigma, fit=fit) + sigma**2 * scale_part)
+    return _scalar(_times_sigma2(sigma, _mse_ratio(n, schedule, fit) + scale_part))
 
 
 def log_variance_drift(M, *, fit="unbiased"):

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import special
 
 from ._validate import check_int, check_int_array, check_real
 
@@ -108,8 +109,7 @@ class Explicit(Schedule):
     values: tuple
 
     def __post_init__(self):
-        raw = np.asarray(self.values)
-        arr = check_int_array("M", raw if raw.size else raw.astype(np.int64), minimum=1)
+        arr = check_int_array("M", self.values, minimum=1)
         if arr.ndim != 1:
             raise ValueError(f"M must be an int or a 1-D sequence of ints, got M={self.values!r}")
         object.__setattr__(self, "values", tuple(int(v) for v in arr))
@@ -161,7 +161,21 @@ class Linear(Power):
         super().__post_init__()
 
     def _sizes(self, n):
+        if n and self.M0 * n >= _INT64_SAFE:  # Python ints: exact, no wrap-around
+            _out_of_range(self, -(-_INT64_SAFE // self.M0) - 1)
         return self.M0 * np.arange(1, n + 1, dtype=np.int64)
+
+    def harmonic_sum(self, n):
+        r""":math:`H_M(n) = H_n / M_0`, exact for any ``M0`` (no int64 sizes are formed).
+
+        Examples
+        --------
+        >>> from modelcollapse.schedule import Linear
+        >>> float(Linear(10**17).harmonic_sum(100))  # H_100 / 10^17
+        5.1873775176396204e-17
+        """
+        n = check_int_array("n", n, minimum=0)
+        return (special.digamma(n + 1.0) + np.euler_gamma) / self.M0
 
 
 @dataclass(frozen=True)
@@ -195,12 +209,15 @@ def _ceil_sizes(raw, schedule):
     """Round a non-decreasing float schedule up to integers, exact values kept exact."""
     values = np.ceil(raw * (1 - 1e-12))
     if values.size and values[-1] >= _INT64_SAFE:
-        first = int(np.argmax(values >= _INT64_SAFE))
-        raise ValueError(
-            f"{schedule!r} exceeds the int64 range at generation {first}; "
-            "ask for fewer generations or a slower-growing schedule"
-        )
+        _out_of_range(schedule, int(np.argmax(values >= _INT64_SAFE)))
     return values.astype(np.int64)
+
+
+def _out_of_range(schedule, first):
+    raise ValueError(
+        f"{schedule!r} exceeds the int64 range at generation {first}; "
+        "ask for fewer generations or a slower-growing schedule"
+    )
 
 
 def as_schedule(M):
@@ -227,9 +244,11 @@ def sizes_at_least(M, n, minimum, why=""):
     (2 for an unbiased variance, 1 for a categorical refit).
     """
     schedule = as_schedule(M)
-    sizes = schedule.sizes(n)
     if schedule.constant is not None:
         check_int("M", schedule.constant, minimum=minimum, why=why)
-    elif sizes.size and sizes.min() < minimum:
+        # a read-only view, O(1) in memory: closed forms take n = 10**10 generations
+        return schedule, np.broadcast_to(np.int64(schedule.constant), (check_int("n", n, minimum=0),))
+    sizes = schedule.sizes(n)
+    if sizes.size and sizes.min() < minimum:
         check_int_array("M", sizes, minimum=minimum, why=why)
     return schedule, sizes
