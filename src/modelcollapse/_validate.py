@@ -121,6 +121,10 @@ def check_int_array(name, value, *, minimum, why=""):
     arr = _as_array(name, value, what)
     if arr.size == 0:
         return np.zeros(arr.shape, dtype=np.int64)
+    if arr.dtype.kind == "f" and not isinstance(value, np.ndarray):
+        # numpy makes [10, 2**63] a float array: keep Python ints exact to report the range
+        exact = np.array(value, dtype=object)
+        arr = exact if _is_integer_array(exact) else arr
     if not _is_integer_array(arr):
         raise TypeError(f"{name} must be {what}, got {name}={_shown(value)}")
     low, high = arr.min(), arr.max()

@@ -196,8 +196,8 @@ def _mse_ratio(n, schedule, fit):
 
 
 def _times_sigma2(sigma, x):
-    """``sigma**2 * x`` without overflowing in ``sigma**2`` alone (``inf`` only if the product is)."""
-    with np.errstate(over="ignore"):
+    """``sigma**2 * x``, ``inf`` only if the product (not ``sigma**2`` alone) overflows."""
+    with np.errstate(over="ignore", invalid="ignore"):  # inf * 0 in the branch not taken
         s2 = np.square(sigma)
         return np.where(np.isfinite(s2), s2 * x, np.sign(x) * np.square(sigma * np.sqrt(np.abs(x))))
 

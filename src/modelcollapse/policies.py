@@ -75,21 +75,30 @@ def _scalar(x):
 
 
 def _moment_paths(sizes, fresh, policy, fit):
-    """(a, v) for sigma = 1 after 0..len(sizes) fits: the module's recursion."""
+    """(a, v) for sigma = 1 after 0..len(sizes) fits: the module's recursion.
+
+    The pooled sum of squares is accumulated as a sum of non-negative parts
+    (the new group's within-group spread and its between-group term against
+    the pool) rather than as ``E[sum (x - mu)^2] - N a``, which cancels
+    catastrophically once ``v`` is small against ``a`` (the MLE chain).
+    """
     n = sizes.size
     a = np.zeros(n + 1)
     v = np.ones(n + 1)
     pooled = 0
-    spread = 0.0
+    ss = 0.0
     for i, (m, k) in enumerate(
         zip(sizes.tolist(), fresh_counts(sizes, fresh).tolist(), strict=True)
     ):
         if policy == "replace":
-            pooled, spread = 0, 0.0
+            pooled, ss = 0, 0.0
         size = pooled + m
+        # the model's mean is the pool's mean: E[(gbar - pbar)^2] = (k + k^2 a + (m - k) v) / m^2
+        within = ((m - 1) * (k + (m - k) * v[i]) + k * (m - k) * a[i]) / m
+        between = pooled * (k + k * k * a[i] + (m - k) * v[i]) / (m * size)
+        ss += within + between
         a[i + 1] = ((pooled + m - k) / size) ** 2 * a[i] + (k + (m - k) * v[i]) / size**2
-        spread += k + (m - k) * (v[i] + a[i])
-        v[i + 1] = (spread - size * a[i + 1]) / (size - 1.0 if fit == "unbiased" else size)
+        v[i + 1] = ss / (size - 1.0 if fit == "unbiased" else size)
         pooled = size
     return a, v
 

@@ -232,9 +232,11 @@ def as_schedule(M):
     """
     if isinstance(M, Schedule):
         return M
+    if isinstance(M, list | tuple):
+        return Explicit(tuple(M))
     if isinstance(M, str | bytes) or np.ndim(M) == 0:
         return Constant(M)
-    return Explicit(tuple(np.asarray(M).tolist()) if isinstance(M, np.ndarray) else tuple(M))
+    return Explicit(tuple(np.asarray(M).tolist()))
 
 
 def sizes_at_least(M, n, minimum, why=""):
@@ -247,7 +249,8 @@ def sizes_at_least(M, n, minimum, why=""):
     if schedule.constant is not None:
         check_int("M", schedule.constant, minimum=minimum, why=why)
         # a read-only view, O(1) in memory: closed forms take n = 10**10 generations
-        return schedule, np.broadcast_to(np.int64(schedule.constant), (check_int("n", n, minimum=0),))
+        n = check_int("n", n, minimum=0)
+        return schedule, np.broadcast_to(np.int64(schedule.constant), (n,))
     sizes = schedule.sizes(n)
     if sizes.size and sizes.min() < minimum:
         check_int_array("M", sizes, minimum=minimum, why=why)

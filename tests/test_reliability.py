@@ -1,0 +1,106 @@
+"""Reproducers of silent wrong answers and crashes, each held to an exact value or a clean error.
+
+Exact values come from mpmath or from rational arithmetic (``fractions``) of the
+same recursion, where floating point would cancel.
+"""
+
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import pytest
+
+from modelcollapse import gaussian as g
+from modelcollapse import policies
+from modelcollapse._policy import fresh_counts
+from modelcollapse.schedule import Explicit, Linear
+
+
+def test_mle_sigma2_variance_stays_in_log_space():
+    # Var = E[s^2]^2 (prod(1 + 2/(M-1)) - 1), E[s^2] = (1 - 1/M)^n: 0 * inf before
+    for n, M in ((10**6, 1151), (647, 2)):
+        mp = mpmath.mpf
+        exact = (1 - mp(1) / M) ** (2 * n) * ((1 + mp(2) / (M - 1)) ** n - 1)
+        assert g.sigma2_variance(n, M, fit="mle") == pytest.approx(float(exact), rel=1e-9)
+    assert g.sigma2_variance(0, 2, 1e100) == 0.0
+
+
+def test_sigma_squared_overflow_is_not_a_warning():
+    assert g.sample_variance(3, 10, 1e200) == np.inf
+    assert g.mean_squared_error(3, 10, 1e160) == pytest.approx(0.3e320 / 1e0, rel=1e-12)
+    assert g.expected_w2_squared(0, 10, 1e200) == 0.0
+
+
+def test_constant_sample_size_closed_forms_are_constant_memory():
+    # n = 10**10 generations would be 80 GB of int64 sizes
+    assert g.mean_squared_error(10**10, 10) == pytest.approx(1e9, rel=1e-12)
+    assert g.sample_variance(10**10, 10, fit="mle") == 1.0
+
+
+def test_integer_like_sizes_accepted_and_out_of_range_sizes_refused():
+    assert g.mean_squared_error(3, np.array(10)) == pytest.approx(0.3)
+    assert g.mean_squared_error(3, np.uint64(10)) == pytest.approx(0.3)
+    assert g.mean_squared_error(np.int8(3), [np.int16(10)] * 3) == pytest.approx(0.3)
+    for big in (2**63, np.uint64(2**63), [10, 2**63, 10], [2**70]):
+        with pytest.raises(ValueError, match=r"M must be an integer <= 9223372036854775807"):
+            g.mean_squared_error(3, big)
+
+
+def test_linear_schedule_harmonic_sum_exact_and_sizes_never_wrap():
+    exact = mpmath.harmonic(100) / mpmath.mpf(10) ** 17
+    assert Linear(10**17).harmonic_sum(100) == pytest.approx(float(exact), rel=1e-14)
+    with pytest.raises(ValueError, match=r"exceeds the int64 range at generation 0"):
+        Linear(2**62).sizes(5)
+    with pytest.raises(ValueError, match=r"exceeds the int64 range at generation 1"):
+        Linear(2**61).sizes(5)
+    assert Linear(2**61).sizes(1).tolist() == [2**61]
+
+
+def _exact_paths(sizes, fresh, policy, fit):
+    """The textbook moment recursion in rational arithmetic: E[sum (x - mu)^2] - N a."""
+    a, v = [Fraction(0)], [Fraction(1)]
+    pooled, spread = 0, Fraction(0)
+    for m, k in zip(sizes, fresh_counts(np.asarray(sizes), fresh).tolist(), strict=True):
+        if policy == "replace":
+            pooled, spread = 0, Fraction(0)
+        size = pooled + m
+        spread += k + (m - k) * (v[-1] + a[-1])
+        a.append(Fraction(pooled + m - k, size) ** 2 * a[-1] + (k + (m - k) * v[-1]) / size**2)
+        v.append((spread - size * a[-1]) / (size - 1 if fit == "unbiased" else size))
+        pooled = size
+    return a, v
+
+
+@pytest.mark.parametrize("policy", ["replace", "accumulate"])
+@pytest.mark.parametrize("fresh", [0.0, 0.2, 0.5])
+@pytest.mark.parametrize("fit", ["unbiased", "mle"])
+@pytest.mark.parametrize("M", [2, 3, [4, 9, 2, 30] * 15])
+def test_policy_moment_paths_match_rational_arithmetic(policy, fresh, fit, M):
+    n = 60
+    sizes = [M] * n if isinstance(M, int) else M[:n]
+    a, v = _exact_paths(sizes, fresh, policy, fit)
+    got_v = policies.gaussian_sigma2_mean(np.arange(n + 1), M, policy=policy, fresh=fresh, fit=fit)
+    got_a = policies.gaussian_mean_squared_error(
+        np.arange(n + 1), M, policy=policy, fresh=fresh, fit=fit
+    )
+    np.testing.assert_allclose(got_v, [float(x) for x in v], rtol=1e-12)
+    np.testing.assert_allclose(got_a, [float(x) for x in a], rtol=1e-12)
+
+
+def test_mle_sigma2_mean_without_cancellation():
+    assert policies.gaussian_sigma2_mean(54, 2, fit="mle") == 2.0**-54
+
+
+def test_booleans_and_strings_are_not_numbers():
+    from modelcollapse import discrete
+
+    with pytest.raises(TypeError, match=r"sigma must be a real number.*got sigma='1'"):
+        g.sample_variance(1, 10, "1")
+    with pytest.raises(TypeError, match=r"p0 must be a real number"):
+        discrete.fixation_probability(["0.5", "0.5"])
+    with pytest.raises(TypeError, match=r"M must be an integer.*not a boolean.*\(True, 5\)"):
+        Explicit((True, 5))
+    with pytest.raises(TypeError, match=r"not a boolean"):
+        discrete.kimura_absorption_time(True, 0.5)
+    with pytest.raises(ValueError, match=r"M must be an integer or integer array of rectangular"):
+        g.mean_squared_error([1, 2], [[10, 10], [10]])
