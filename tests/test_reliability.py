@@ -104,3 +104,55 @@ def test_booleans_and_strings_are_not_numbers():
         discrete.kimura_absorption_time(True, 0.5)
     with pytest.raises(ValueError, match=r"M must be an integer or integer array of rectangular"):
         g.mean_squared_error([1, 2], [[10, 10], [10]])
+
+
+def test_expected_cov_has_shape_n_then_cov():
+    from modelcollapse import multivariate as mv
+
+    stack = np.stack([np.eye(2), 2 * np.eye(2)])
+    out = mv.expected_cov([1, 2], 10, stack, fit="mle")
+    assert out.shape == (2, 2, 2, 2)
+    np.testing.assert_allclose(out[1, 1], 2 * 0.81 * np.eye(2))
+
+
+@pytest.mark.parametrize("options", [{"policy": "accumulate"}, {"fresh": 0.5}])
+def test_singular_psd_truth_runs_through_the_policy_simulators(options):
+    from modelcollapse import multivariate as mv
+
+    chain = mv.simulate(3, 5, np.zeros(2), [[1.0, 0.0], [0.0, 0.0]], replicates=3, rng=1,
+                        **options)
+    assert np.all(chain.cov[..., 1, :] == 0) and np.all(chain.mu[..., 1] == 0)
+    assert np.all(chain.cov[:, 1:, 0, 0] > 0)
+
+
+def test_collapsed_chain_is_accepted_by_its_own_w2():
+    from modelcollapse import multivariate as mv
+
+    # covariances reach subnormal numbers, where eigh rounds to -4.9e-324
+    chain = mv.simulate(1500, 3, np.zeros(2), np.eye(2), replicates=2, rng=0)
+    w2 = chain.w2_squared()
+    assert w2.shape == (2, 1501) and np.all(np.isfinite(w2))
+
+
+def test_w2_growth_bad_input():
+    from modelcollapse import multivariate as mv
+
+    with pytest.raises(ValueError, match=r"cov must be a square matrix.*shape \(\)"):
+        mv.w2_growth(10, [3], 1.0)
+    with pytest.raises(ValueError, match=r"replicates must be an integer >= 2 \(for a standard"):
+        mv.w2_growth(10, [3], np.eye(2), replicates=1)
+    with pytest.raises(ValueError, match=r"n must hold at least one generation"):
+        mv.w2_growth(10, [], np.eye(2))
+
+
+def test_plots_refuse_empty_samples_and_single_chains():
+    pytest.importorskip("matplotlib")
+    from modelcollapse import plot
+
+    law = g.generation_law(5)
+    with pytest.raises(ValueError, match=r"sample must hold at least one value"):
+        plot.quantile_plot([], law)
+    with pytest.raises(ValueError, match=r"replicates must be an integer >= 2"):
+        plot.variance_growth(3, replicates=1)
+    with pytest.raises(ValueError, match=r"replicates must be an integer >= 20"):
+        plot.data_policies(3, replicates=10)

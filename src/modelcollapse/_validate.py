@@ -222,16 +222,23 @@ def check_covariance(name, value, *, min_ndim=2):
             f"got {name} of shape {arr.shape}"
         )
     scale = np.max(np.abs(arr), axis=(-2, -1), keepdims=True)
-    asym = np.abs(arr - np.swapaxes(arr, -1, -2))
+    with np.errstate(over="ignore"):
+        asym = np.abs(arr - np.swapaxes(arr, -1, -2))
     if np.any(asym > COV_RTOL * scale):
         raise ValueError(
             f"{name} must be symmetric (to {COV_RTOL:g} relative), got {name}={_shown(arr)} "
             f"with |{name} - {name}.T| up to {float(asym.max())!r}"
         )
-    sym = 0.5 * (arr + np.swapaxes(arr, -1, -2))
-    w, v = np.linalg.eigh(sym)
+    sym = arr + 0.5 * (np.swapaxes(arr, -1, -2) - arr)  # no overflow near the float64 limit
+    # Decompose at unit scale (a power of two: exact): a collapsed chain's covariance
+    # reaches subnormal numbers, where eigh loses its relative accuracy.
+    exponent = np.frexp(np.where(scale > 0, scale, 1.0))[1]
+    w, v = np.linalg.eigh(np.ldexp(sym, -exponent))
+    w = np.ldexp(w, exponent[..., 0])
     top = np.maximum(w[..., -1:], 0.0)
-    if np.any(w < -COV_RTOL * top) or np.any((top == 0) & (w < 0)):
+    # entries of subnormal magnitude are rounded absolutely, to half the smallest subnormal
+    slack = COV_RTOL * top + 4 * arr.shape[-1] * np.finfo(np.float64).smallest_subnormal
+    if np.any(w < -slack):
         raise ValueError(
             f"{name} must be positive semi-definite, got {name}={_shown(arr)} "
             f"with smallest eigenvalue {float(w.min())!r}"

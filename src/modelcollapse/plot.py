@@ -11,6 +11,7 @@ import numpy as np
 from scipy import stats
 
 from . import discrete, gaussian, policies, regression
+from ._validate import check_int, check_real
 from .schedule import Constant, Linear, Power
 
 __all__ = [
@@ -34,8 +35,14 @@ def _figure():
     return fig, fig.add_subplot()
 
 
+def _replicates(value, minimum=2):
+    """``replicates``, enough chains for every standard-error bar of a figure."""
+    return check_int("replicates", value, minimum=minimum, why=" (standard-error bars)")
+
+
 def variance_growth(n=20, M=10, *, sigma=1.0, replicates=20_000, rng=0):
     r"""Var(X^n_j) against n: the line :math:`\sigma^2(1 + n/M)` and Monte Carlo with s.e."""
+    replicates = _replicates(replicates)
     chain = gaussian.simulate(n, M, sigma=sigma, replicates=replicates, rng=rng)
     y = (chain.mu - 0.0) ** 2 + chain.sigma2  # E[(X^n - mu)^2 | model n]
     gens = np.arange(n + 1)
@@ -70,6 +77,7 @@ def sigma_collapse(n=200, M=10, *, sigma=1.0, replicates=20_000, rng=0):
 
 def w2_schedules(n=1000, M0=10, *, sigma=1.0, replicates=2000, rng=0):
     r"""E[W2^2] against n for constant, linear and super-linear (a = 2) schedules."""
+    replicates = _replicates(replicates)
     gens = np.unique(np.geomspace(1, n, 40).astype(int))
     fig, ax = _figure()
     for schedule, label in ((Constant(M0), "constant"), (Linear(M0), "linear"),
@@ -89,7 +97,9 @@ def w2_schedules(n=1000, M0=10, *, sigma=1.0, replicates=2000, rng=0):
 def quantile_plot(sample, distribution, *, title="QQ-plot", xlabel="closed-form quantile",
                   ylabel="sample quantile"):
     """QQ-plot of ``sample`` against a frozen scipy ``distribution``, with the identity line."""
-    sample = np.asarray(sample, dtype=np.float64).ravel()
+    sample = check_real("sample", sample).ravel()
+    if sample.size == 0:
+        raise ValueError("sample must hold at least one value for a QQ-plot, got an empty sample")
     # At most 400 quantiles: enough for the eye, and ppf may be costly (a VG ppf inverts a
     # quadrature cdf).
     probs = (np.arange(min(sample.size, 400)) + 0.5) / min(sample.size, 400)
@@ -111,6 +121,7 @@ def discrete_diversity(n=200, M=100, K=50, *, s=1.1, replicates=200, rng=0):
     :func:`~modelcollapse.discrete.expected_support`; entropy is shown as the
     Monte Carlo mean with ±1 s.e. (it has no closed form).
     """
+    replicates = _replicates(replicates)
     p0 = discrete.zipf_p0(K, s)
     chain = discrete.simulate(n, M, p0, replicates=replicates, rng=rng)
     gens = np.arange(n + 1)
@@ -157,8 +168,10 @@ def data_policies(n=100, M=10, *, fresh=0.1, sigma=1.0, replicates=2000, rng=0):
       error :math:`n\sigma^2 d/(T-d-1)` against
       :math:`\sigma^2 d/(T-d-1)\sum_{k\le n}1/k^2`.
 
-    Returns one :class:`~matplotlib.figure.Figure` with the three panels.
+    Returns one :class:`~matplotlib.figure.Figure` with the three panels
+    (``replicates >= 20``: a tenth of them run the discrete and regression chains).
     """
+    replicates = _replicates(replicates, 20)
     fig, _ = _figure()
     fig.clear()
     fig.set_size_inches(15, 4.4)
