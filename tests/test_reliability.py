@@ -156,3 +156,33 @@ def test_plots_refuse_empty_samples_and_single_chains():
         plot.variance_growth(3, replicates=1)
     with pytest.raises(ValueError, match=r"replicates must be an integer >= 20"):
         plot.data_policies(3, replicates=10)
+
+
+def test_implied_sample_size_in_high_dimension_solves_the_drift_equation():
+    from modelcollapse import estimate
+
+    d, drift = 16384, -0.01
+    m = estimate.implied_sample_size(drift, dim=d)
+    with mpmath.workdps(30):
+        M = mpmath.mpf(m)
+        f = mpmath.fsum(mpmath.digamma((M - j) / 2) + mpmath.log(2 / (M - 1))
+                        for j in range(1, d + 1))
+        derivative = d * (d + 1) / (2 * M**2)  # f'(M) to leading order
+    assert abs(float((f - drift) / derivative)) < 1e-6 * m
+    assert estimate.implied_sample_size(-1e-300, dim=d) == pytest.approx(d * (d + 1) / 2e-300)
+
+
+def test_temporal_ess_of_a_deterministic_step_is_exact():
+    from modelcollapse import estimate
+
+    # M = 1 fixes a uniform row in one step with D_t = 1/2 surely: zero variance
+    result = estimate.effective_sample_size([[0.5, 0.5], [0.0, 1.0]])
+    assert (result.estimate, result.std_error, result.ci) == (1.0, 0.0, (1.0, 1.0))
+
+
+def test_likelihood_ess_memory_is_bounded():
+    from modelcollapse import estimate
+
+    freqs = [[0.5, 0.5], [0.4, 0.6], [0.3, 0.7]]
+    with pytest.raises(ValueError, match=r"max_M must be an integer <= 4096 for method='like"):
+        estimate.effective_sample_size(freqs, sample_sizes=10, method="likelihood", max_M=10**5)

@@ -31,7 +31,7 @@ _DIGAMMA = _BERNOULLI / _K
 
 def _odd_power_series(coefficients, x):
     """sum_k c_k x^-(2k-1), by Horner's rule in 1/x^2."""
-    inv2 = 1.0 / (x * x)
+    inv2 = (1.0 / x) ** 2  # x * x would overflow past 1e154
     acc = np.zeros_like(x)
     for c in coefficients[::-1]:
         acc = acc * inv2 + c
