@@ -186,3 +186,24 @@ def test_likelihood_ess_memory_is_bounded():
     freqs = [[0.5, 0.5], [0.4, 0.6], [0.3, 0.7]]
     with pytest.raises(ValueError, match=r"max_M must be an integer <= 4096 for method='like"):
         estimate.effective_sample_size(freqs, sample_sizes=10, method="likelihood", max_M=10**5)
+
+
+def test_block_stream_derivation_and_zipf_bad_or_extreme_input():
+    import sympy as sp
+
+    from modelcollapse import discrete, sweep
+    from modelcollapse.derivation import evaluate
+
+    with pytest.raises(TypeError, match=r"root must be a numpy.random.SeedSequence, got root=1"):
+        sweep.block_stream(1, 0, 0)
+    with pytest.raises(ValueError, match=r"point must be an integer >= 0, got point=-1"):
+        sweep.block_stream(np.random.SeedSequence(0), -1, 0)
+    i, n = sp.symbols("i n", integer=True, nonnegative=True)
+    y, M = sp.Symbol("y"), sp.IndexedBase("M")
+    expr = y * sp.Sum(1 / M[i], (i, 0, n - 1))
+    with pytest.raises(ValueError, match=r"missing y; got values for \['M', 'n'\]"):
+        evaluate(expr, {n: 2, M: [2, 4]})
+    with pytest.raises(ValueError, match=r"values\[M\] must have an entry M\[2\], got 2 entries"):
+        evaluate(expr, {n: 3, M: [2, 4], y: 1})
+    assert float(evaluate(expr, {n: 2, M: [2, 4], y: 2})) == 1.5
+    assert discrete.zipf_p0(10, 1e308).tolist() == [1.0] + [0.0] * 9

@@ -78,6 +78,7 @@ import argparse
 import importlib.util
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -563,13 +564,32 @@ def evaluate(expr, values, *, dps=30):
     """
     import mpmath
 
+    if not isinstance(values, Mapping):
+        raise TypeError(f"values must be a dict of symbol -> number or sequence, got {values!r}")
     integers = {s: v for s, v in values.items() if isinstance(s, sp.Symbol) and s.is_integer}
     reals = {s: v for s, v in values.items() if isinstance(s, sp.Symbol) and not s.is_integer}
     arrays = {s: v for s, v in values.items() if isinstance(s, sp.IndexedBase)}
     expanded = sp.sympify(expr).subs(integers).doit()
     indexed = sorted(expanded.atoms(sp.Indexed), key=str)
+    missing = sorted(
+        {str(s) for s in expanded.free_symbols - set(reals) if not isinstance(s, sp.Indexed)}
+        - {str(x.base) for x in indexed if x.base in arrays}
+        | {str(x.base) for x in indexed if x.base not in arrays}
+    )
+    if missing:
+        raise ValueError(
+            f"values must give a number (or a sequence, for an IndexedBase) for every free "
+            f"symbol of expr, missing {', '.join(missing)}; got values for "
+            f"{sorted(str(s) for s in values)}"
+        )
     args = list(reals) + indexed
-    numbers = list(reals.values()) + [arrays[x.base][int(x.indices[0])] for x in indexed]
+    numbers = list(reals.values())
+    for x in indexed:
+        if not 0 <= int(x.indices[0]) < len(arrays[x.base]):
+            raise ValueError(
+                f"values[{x.base}] must have an entry {x}, got {len(arrays[x.base])} entries"
+            )
+        numbers.append(arrays[x.base][int(x.indices[0])])
     f = sp.lambdify(args, expanded, modules="mpmath")
     with mpmath.workdps(dps):
         return f(*[mpmath.mpf(v) for v in numbers])

@@ -535,7 +535,8 @@ def zipf_p0(K, s=1.0):
     s = float(check_real("s", s))
     if s < 0:
         raise ValueError(f"s must be >= 0, got s={s!r}")
-    log_w = -s * np.log(np.arange(1, K + 1, dtype=np.float64))
+    with np.errstate(over="ignore"):  # s near 1e308: log_w = -inf past k = 1, p = (1, 0, ...)
+        log_w = -s * np.log(np.arange(1, K + 1, dtype=np.float64))
     w = np.exp(log_w - log_w.max())
     return w / w.sum()
 
