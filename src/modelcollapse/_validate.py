@@ -141,14 +141,17 @@ def check_int_array(name, value, *, minimum, why=""):
     return arr.astype(np.int64, copy=False)
 
 
-def check_real(name, value):
+def check_real(name, value, *, scalar=False):
     """Return ``value`` as a finite float64 array (scalar stays 0-d).
 
     Ints and floats (Python or numpy, any width) are accepted; strings,
     booleans, ``None``, complex numbers and ragged sequences are refused with
-    a ``TypeError``/``ValueError`` naming ``name``.
+    a ``TypeError``/``ValueError`` naming ``name``. With ``scalar=True`` the
+    value must be a single number and is returned as a Python float.
     """
-    arr = _as_array(name, value, "a real number or array")
+    arr = _as_array(name, value, "a real number" if scalar else "a real number or array")
+    if scalar and arr.ndim != 0:
+        raise TypeError(f"{name} must be a single real number, got {name}={_shown(value)}")
     try:
         with np.errstate(over="ignore"):
             arr = arr.astype(np.float64)
@@ -156,7 +159,7 @@ def check_real(name, value):
         arr = None
     if arr is None or not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite, got {name}={_shown(value)}")
-    return arr
+    return float(arr) if scalar else arr
 
 
 def check_bool(name, value):
@@ -170,9 +173,9 @@ def check_bool(name, value):
     return bool(value)
 
 
-def check_positive(name, value):
-    """Return ``value`` as a finite, strictly positive float64 array."""
-    arr = check_real(name, value)
+def check_positive(name, value, *, scalar=False):
+    """Return ``value`` as a finite, strictly positive float64 array (or float, see check_real)."""
+    arr = check_real(name, value, scalar=scalar)
     if not np.all(arr > 0):
         raise ValueError(f"{name} must be finite and > 0, got {name}={_shown(value)}")
     return arr
@@ -248,8 +251,8 @@ def check_covariance(name, value, *, min_ndim=2):
 
 def check_confidence(value, name="confidence"):
     """Return ``value`` as a float strictly between 0 and 1."""
-    conf = float(check_real(name, value)) if np.ndim(value) == 0 else None
-    if conf is None or not 0 < conf < 1:
+    conf = check_real(name, value, scalar=True)
+    if not 0 < conf < 1:
         raise ValueError(f"{name} must be a number in (0, 1), got {name}={_shown(value)}")
     return conf
 

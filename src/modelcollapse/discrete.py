@@ -532,7 +532,7 @@ def zipf_p0(K, s=1.0):
     [0.5455, 0.2727, 0.1818]
     """
     K = check_int("K", K, minimum=1)
-    s = float(check_real("s", s))
+    s = check_real("s", s, scalar=True)
     if s < 0:
         raise ValueError(f"s must be >= 0, got s={s!r}")
     with np.errstate(over="ignore"):  # s near 1e308: log_w = -inf past k = 1, p = (1, 0, ...)
@@ -607,7 +607,7 @@ class DiscreteChain:
         Its expectation stays :math:`\\sum_{p_{0,k} < t} p_{0,k}` (a martingale),
         while the number of tail categories alive drops.
         """
-        threshold = float(check_real("threshold", threshold))
+        threshold = check_real("threshold", threshold, scalar=True)
         return self.p[..., self.p0 < threshold].sum(axis=-1)
 
 
@@ -683,7 +683,7 @@ def diversity(chain, *, threshold=None):
         )
     if threshold is None:
         threshold = 1.0 / chain.p0.size
-    threshold = float(check_real("threshold", threshold))
+    threshold = check_real("threshold", threshold, scalar=True)
     return Diversity(
         generations=chain.generations,
         entropy=_estimate(chain.entropy()),

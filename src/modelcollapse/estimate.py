@@ -462,7 +462,7 @@ def implied_sample_size(drift, *, dim=1, fit="unbiased"):
     >>> round(implied_sample_size(log_variance_drift(50)), 9)
     50.0
     """
-    drift = float(check_real("drift", drift))
+    drift = check_real("drift", drift, scalar=True)
     dim = check_int("dim", dim, minimum=1)
     check_choice("fit", fit, FITS)
     if drift >= 0:
@@ -624,12 +624,14 @@ def tail_loss(freqs0, freqs_n, n, M, *, confidence=0.95, replicates=2000, rng=No
     from . import discrete
 
     confidence = check_confidence(confidence)
-    table = check_frequency_table("freqs0", np.atleast_2d(freqs0), min_rows=1)
+    table = check_frequency_table("freqs0", np.atleast_2d(check_real("freqs0", freqs0)),
+                                  min_rows=1)
     p0 = table[0]
     if np.ndim(freqs0) != 1:
         raise ValueError(f"freqs0 must be 1-D (one frequency per category), "
                          f"got shape {np.shape(freqs0)}")
-    later = check_frequency_table("freqs_n", np.atleast_2d(freqs_n), min_rows=1)
+    later = check_frequency_table("freqs_n", np.atleast_2d(check_real("freqs_n", freqs_n)),
+                                  min_rows=1)
     if np.ndim(freqs_n) != 1 or later.shape[1] != p0.size:
         raise ValueError(f"freqs_n must be 1-D with the K={p0.size} categories of freqs0, "
                          f"got shape {np.shape(freqs_n)}")

@@ -85,12 +85,15 @@ def _log_scale_moment(sizes, p, fit):
     return out
 
 
-def _checked(n, M, sigma=None, fit="unbiased"):
+_UNSET = object()
+
+
+def _checked(n, M, sigma=_UNSET, fit="unbiased"):
     """Validate the common arguments; return (n array, schedule, sizes, sigma array)."""
     n = check_int_array("n", n, minimum=0)
     check_choice("fit", fit, FITS)
     schedule, sizes = sizes_at_least(M, int(n.max()) if n.size else 0, 2, _WHY_M)
-    if sigma is None:
+    if sigma is _UNSET:
         return n, schedule, sizes
     return n, schedule, sizes, check_positive("sigma", sigma)
 
@@ -521,8 +524,8 @@ def simulate(
     """
     n = check_int("n", n, minimum=0)
     _, sizes = sizes_at_least(M, n, 2, _WHY_M)
-    mu = float(check_real("mu", mu))
-    sigma = float(check_positive("sigma", sigma))
+    mu = check_real("mu", mu, scalar=True)
+    sigma = check_positive("sigma", sigma, scalar=True)
     replicates = check_int("replicates", replicates, minimum=1)
     check_choice("method", method, METHODS)
     check_choice("fit", fit, FITS)
@@ -784,7 +787,7 @@ def generation_law(M, sigma=1.0, *, fit="unbiased"):
     from .variance_gamma import variance_gamma
 
     M = check_int("M", M, minimum=2, why=_WHY_M)
-    sigma = float(check_positive("sigma", sigma))
+    sigma = check_positive("sigma", sigma, scalar=True)
     check_choice("fit", fit, FITS)
     d = M - 1.0 if fit == "unbiased" else float(M)
     return variance_gamma((M - 1) / 2.0, np.sqrt(d) / sigma, 0.0)

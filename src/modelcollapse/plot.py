@@ -11,7 +11,8 @@ import numpy as np
 from scipy import stats
 
 from . import discrete, gaussian, policies, regression
-from ._validate import check_int, check_real
+from ._policy import check_fresh
+from ._validate import check_int, check_positive, check_real
 from .schedule import Constant, Linear, Power
 
 __all__ = [
@@ -78,6 +79,8 @@ def sigma_collapse(n=200, M=10, *, sigma=1.0, replicates=20_000, rng=0):
 def w2_schedules(n=1000, M0=10, *, sigma=1.0, replicates=2000, rng=0):
     r"""E[W2^2] against n for constant, linear and super-linear (a = 2) schedules."""
     replicates = _replicates(replicates)
+    n = check_int("n", n, minimum=1)
+    M0 = check_int("M0", M0, minimum=2, why=" (the first sample size)")
     gens = np.unique(np.geomspace(1, n, 40).astype(int))
     fig, ax = _figure()
     for schedule, label in ((Constant(M0), "constant"), (Linear(M0), "linear"),
@@ -97,6 +100,9 @@ def w2_schedules(n=1000, M0=10, *, sigma=1.0, replicates=2000, rng=0):
 def quantile_plot(sample, distribution, *, title="QQ-plot", xlabel="closed-form quantile",
                   ylabel="sample quantile"):
     """QQ-plot of ``sample`` against a frozen scipy ``distribution``, with the identity line."""
+    if not callable(getattr(distribution, "ppf", None)):
+        raise TypeError("distribution must be a frozen scipy.stats distribution (with a ppf), "
+                        f"got distribution={distribution!r}")
     sample = check_real("sample", sample).ravel()
     if sample.size == 0:
         raise ValueError("sample must hold at least one value for a QQ-plot, got an empty sample")
@@ -172,6 +178,9 @@ def data_policies(n=100, M=10, *, fresh=0.1, sigma=1.0, replicates=2000, rng=0):
     (``replicates >= 20``: a tenth of them run the discrete and regression chains).
     """
     replicates = _replicates(replicates, 20)
+    n = check_int("n", n, minimum=1)
+    fresh = check_fresh(fresh)
+    sigma = check_positive("sigma", sigma, scalar=True)
     fig, _ = _figure()
     fig.clear()
     fig.set_size_inches(15, 4.4)

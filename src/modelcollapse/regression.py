@@ -246,7 +246,7 @@ def simulate(n, d, T, *, sigma=1.0, policy="replace", design="fixed", replicates
     n = check_int("n", n, minimum=0)
     d = check_int("d", d, minimum=1)
     T = check_int("T", T, minimum=d, why=f" >= d={d} (X^T X must be invertible)")
-    sigma = float(check_positive("sigma", sigma))
+    sigma = check_positive("sigma", sigma, scalar=True)
     check_choice("policy", policy, POLICIES)
     check_choice("design", design, DESIGNS)
     replicates = check_int("replicates", replicates, minimum=1)

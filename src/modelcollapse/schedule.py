@@ -132,7 +132,7 @@ class Power(Schedule):
 
     def __post_init__(self):
         object.__setattr__(self, "M0", check_int("M0", self.M0, minimum=1))
-        a = float(check_real("a", self.a))
+        a = check_real("a", self.a, scalar=True)
         if a < 0:
             raise ValueError(f"a must be >= 0 (a non-decreasing schedule), got a={self.a!r}")
         object.__setattr__(self, "a", a)
@@ -187,7 +187,7 @@ class Geometric(Schedule):
 
     def __post_init__(self):
         object.__setattr__(self, "M0", check_int("M0", self.M0, minimum=1))
-        r = float(check_real("r", self.r))
+        r = check_real("r", self.r, scalar=True)
         if r < 1:
             raise ValueError(f"r must be >= 1 (a non-decreasing schedule), got r={self.r!r}")
         object.__setattr__(self, "r", r)
