@@ -207,3 +207,21 @@ def test_block_stream_derivation_and_zipf_bad_or_extreme_input():
         evaluate(expr, {n: 3, M: [2, 4], y: 1})
     assert float(evaluate(expr, {n: 2, M: [2, 4], y: 2})) == 1.5
     assert discrete.zipf_p0(10, 1e308).tolist() == [1.0] + [0.0] * 9
+
+
+def test_check_bool_accepts_only_booleans():
+    from modelcollapse._validate import check_bool
+
+    assert check_bool("quick", np.bool_(True)) is True and check_bool("quick", False) is False
+    for bad in (None, "yes", 1, 0.0):
+        with pytest.raises(TypeError, match=r"quick must be True or False, got quick="):
+            check_bool("quick", bad)
+
+
+def test_scalar_checks_name_the_parameter_for_arrays():
+    from modelcollapse import estimate
+
+    with pytest.raises(TypeError, match=r"drift must be a single real number, got drift=\[\]"):
+        estimate.implied_sample_size([])
+    with pytest.raises(TypeError, match=r"sigma must be a single real number"):
+        g.generation_law(5, [1.0, 2.0])
