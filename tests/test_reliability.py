@@ -225,3 +225,14 @@ def test_scalar_checks_name_the_parameter_for_arrays():
         estimate.implied_sample_size([])
     with pytest.raises(TypeError, match=r"sigma must be a single real number"):
         g.generation_law(5, [1.0, 2.0])
+
+
+def _draws(params, replicates, rng):
+    return rng.standard_normal(replicates)
+
+
+def test_seeds_may_exceed_int64():
+    from modelcollapse import sweep
+
+    result = sweep.sweep(_draws, [{}], replicates=3, seed=2**100)
+    assert result.entropy == 2**100
