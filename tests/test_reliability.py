@@ -236,3 +236,11 @@ def test_seeds_may_exceed_int64():
 
     result = sweep.sweep(_draws, [{}], replicates=3, seed=2**100)
     assert result.entropy == 2**100
+
+
+def test_diffusion_times_at_huge_population_overflow_only_when_the_time_does():
+    from modelcollapse import discrete
+
+    h = -2 * (0.5 * np.log(0.5) * 2)  # 2 log 2
+    assert discrete.kimura_absorption_time(1e308, 0.5) == pytest.approx(1e308 * h, rel=1e-14)
+    assert discrete.kimura_loss_time(1e308, 0.999) == np.inf

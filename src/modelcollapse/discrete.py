@@ -491,7 +491,8 @@ def kimura_absorption_time(M, p):
     """
     M = _check_diffusion_M(M)
     p = _check_probability("p", p)
-    return _scalar(-2.0 * M * (special.xlogy(p, p) + special.xlog1py(1 - p, -p)))
+    with np.errstate(over="ignore"):  # inf only where the time itself exceeds float64
+        return _scalar(M * (-2.0 * (special.xlogy(p, p) + special.xlog1py(1 - p, -p))))
 
 
 def kimura_loss_time(M, p):
@@ -507,7 +508,8 @@ def kimura_loss_time(M, p):
     """
     M = _check_diffusion_M(M)
     p = _check_probability("p", p, below_one=True)
-    return _scalar(-2.0 * M * special.xlogy(p, p) / (1.0 - p))
+    with np.errstate(over="ignore"):  # inf only where the time itself exceeds float64
+        return _scalar(M * (-2.0 * special.xlogy(p, p) / (1.0 - p)))
 
 
 # --------------------------------------------------------------------------
