@@ -244,3 +244,13 @@ def test_diffusion_times_at_huge_population_overflow_only_when_the_time_does():
     h = -2 * (0.5 * np.log(0.5) * 2)  # 2 log 2
     assert discrete.kimura_absorption_time(1e308, 0.5) == pytest.approx(1e308 * h, rel=1e-14)
     assert discrete.kimura_loss_time(1e308, 0.999) == np.inf
+
+
+def test_huge_scales_overflow_only_in_the_result():
+    from modelcollapse import regression
+
+    assert policies.gaussian_sigma2_mean(3, 10, 1e200) == np.inf
+    assert policies.gaussian_mean_squared_error(1, 10, 1e160) == pytest.approx(1e319, rel=1e-12)
+    assert regression.expected_test_error(0, 2, 10, sigma=1e200) == 0.0
+    with pytest.raises(ValueError, match=r"sigma must be large enough for alpha"):
+        g.generation_law(5, 1e-308)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-__all__ = ["digamma_minus_log", "log_gamma_ratio_scaled"]
+__all__ = ["digamma_minus_log", "log_gamma_ratio_scaled", "times_square"]
 
 # Above this argument the asymptotic series below are accurate to ~1e-17
 # (the first omitted term of each is below 4e-17 at a = 10).
@@ -91,3 +91,10 @@ def digamma_minus_log(a):
     direct = special.digamma(a_small) - np.log(a_small)
     out = np.where(big, asymptotic, direct)
     return out[()] if out.ndim == 0 else out
+
+
+def times_square(scale, x):
+    """``scale**2 * x``, ``inf`` only if the product (not ``scale**2`` alone) overflows."""
+    with np.errstate(over="ignore", invalid="ignore"):  # inf * 0 in the branch not taken
+        s2 = np.square(scale)
+        return np.where(np.isfinite(s2), s2 * x, np.sign(x) * np.square(scale * np.sqrt(np.abs(x))))

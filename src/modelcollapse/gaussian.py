@@ -39,7 +39,7 @@ from scipy import special
 from ._chain import FittedChain
 from ._policy import check_fresh, check_policy, check_subsample_method, fresh_counts
 from ._rng import as_generator, seed_entropy
-from ._special import digamma_minus_log, log_gamma_ratio_scaled
+from ._special import digamma_minus_log, log_gamma_ratio_scaled, times_square
 from ._validate import check_choice, check_int, check_int_array, check_positive, check_real
 from .schedule import sizes_at_least
 
@@ -198,13 +198,6 @@ def _mse_ratio(n, schedule, fit):
     return -np.expm1(_log_sigma2_ratio(n, schedule, fit))
 
 
-def _times_sigma2(sigma, x):
-    """``sigma**2 * x``, ``inf`` only if the product (not ``sigma**2`` alone) overflows."""
-    with np.errstate(over="ignore", invalid="ignore"):  # inf * 0 in the branch not taken
-        s2 = np.square(sigma)
-        return np.where(np.isfinite(s2), s2 * x, np.sign(x) * np.square(sigma * np.sqrt(np.abs(x))))
-
-
 def _log_expm1(x):
     """log(exp(x) - 1) for x >= 0 (-inf at 0), without overflow for large x."""
     x = np.asarray(x, dtype=np.float64)
@@ -232,7 +225,7 @@ def mean_squared_error(n, M, sigma=1.0, *, fit="unbiased"):
     0.4
     """
     n, schedule, _, sigma = _checked(n, M, sigma, fit)
-    return _scalar(_times_sigma2(sigma, _mse_ratio(n, schedule, fit)))
+    return _scalar(times_square(sigma, _mse_ratio(n, schedule, fit)))
 
 
 def sample_variance(n, M, sigma=1.0, *, fit="unbiased"):
@@ -259,7 +252,7 @@ def sample_variance(n, M, sigma=1.0, *, fit="unbiased"):
     """
     n, schedule, _, sigma = _checked(n, M, sigma, fit)
     ratio = np.exp(_log_sigma2_ratio(n, schedule, fit)) + _mse_ratio(n, schedule, fit)
-    return _scalar(_times_sigma2(sigma, ratio))
+    return _scalar(times_square(sigma, ratio))
 
 
 def sigma2_variance(n, M, sigma=1.0, *, fit="unbiased"):
@@ -320,7 +313,7 @@ def expected_w2_squared(n, M, sigma=1.0, *, fit="unbiased"):
     l1 = schedule.cumulative(lambda m: _log_scale_moment(m, 1.0, fit), n)
     l2 = _log_sigma2_ratio(n, schedule, fit)
     scale_part = np.expm1(l2) - 2.0 * np.expm1(l1)
-    return _scalar(_times_sigma2(sigma, _mse_ratio(n, schedule, fit) + scale_part))
+    return _scalar(times_square(sigma, _mse_ratio(n, schedule, fit) + scale_part))
 
 
 def log_variance_drift(M, *, fit="unbiased"):
@@ -790,4 +783,9 @@ def generation_law(M, sigma=1.0, *, fit="unbiased"):
     sigma = check_positive("sigma", sigma, scalar=True)
     check_choice("fit", fit, FITS)
     d = M - 1.0 if fit == "unbiased" else float(M)
-    return variance_gamma((M - 1) / 2.0, np.sqrt(d) / sigma, 0.0)
+    with np.errstate(over="ignore"):
+        alpha = np.sqrt(d) / sigma
+    if not np.isfinite(alpha):
+        raise ValueError(f"sigma must be large enough for alpha = sqrt(d)/sigma to be finite, "
+                         f"got sigma={sigma!r}")
+    return variance_gamma((M - 1) / 2.0, alpha, 0.0)

@@ -46,6 +46,7 @@ import numpy as np
 
 from . import gaussian, multivariate
 from ._policy import check_fresh, check_policy, fresh_counts
+from ._special import times_square
 from ._validate import (
     check_choice,
     check_covariance,
@@ -172,7 +173,7 @@ def gaussian_mean_squared_error(n, M, sigma=1.0, *, policy="replace", fresh=0.0,
     0.138462
     """
     n, sigma, a, _ = _paths(n, M, sigma, policy, fresh, fit)
-    return _scalar(sigma**2 * a[n])
+    return _scalar(times_square(sigma, a[n]))
 
 
 def gaussian_sigma2_mean(n, M, sigma=1.0, *, policy="replace", fresh=0.0, fit="unbiased"):
@@ -204,7 +205,7 @@ def gaussian_sigma2_mean(n, M, sigma=1.0, *, policy="replace", fresh=0.0, fit="u
     0.962492
     """
     n, sigma, _, v = _paths(n, M, sigma, policy, fresh, fit)
-    return _scalar(sigma**2 * v[n])
+    return _scalar(times_square(sigma, v[n]))
 
 
 def multivariate_mean_squared_error(n, M, cov, *, policy="replace", fresh=0.0, fit="unbiased"):
@@ -330,7 +331,7 @@ def gaussian_stationary_mean_squared_error(M, fresh, sigma=1.0, *, fit="unbiased
     """
     M, _, d, den = _stationary_denominator(M, fresh, fit)
     sigma = check_positive("sigma", sigma)
-    return _scalar(sigma**2 * d / (M * den))
+    return _scalar(times_square(sigma, d / (M * den)))
 
 
 def gaussian_stationary_sigma2(M, fresh, sigma=1.0, *, fit="unbiased"):
@@ -354,7 +355,7 @@ def gaussian_stationary_sigma2(M, fresh, sigma=1.0, *, fit="unbiased"):
     """
     M, f, _, den = _stationary_denominator(M, fresh, fit)
     sigma = check_positive("sigma", sigma)
-    return _scalar(sigma**2 * f * (2 * M - 1 - M * f) / den)
+    return _scalar(times_square(sigma, f * (2 * M - 1 - M * f) / den))
 
 
 def _discrete_checked(M, p0, fresh, n_max):

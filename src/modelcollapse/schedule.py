@@ -156,7 +156,7 @@ class Linear(Power):
     a: float = 1.0
 
     def __post_init__(self):
-        if self.a != 1.0:
+        if check_real("a", self.a, scalar=True) != 1.0:
             raise ValueError(f"a of a Linear schedule is 1, got a={self.a!r}; use Power(M0, a)")
         super().__post_init__()
 
