@@ -34,7 +34,8 @@ or ``fuzz(strategy_of_kwargs)`` when parameters depend on each other (see
 ``vectorised=("n",)`` (compare against elementwise calls), ``finite=False``
 (documented infinities), ``cost=k`` (expensive: ``k`` times fewer examples),
 ``names={"param": "other name"}`` (a message may name that one instead, e.g. the
-pair's other half). A callable that must not be
+pair's other half), ``xfail="why"`` (a known failure, not run; ``xfail_in=("adversarial",)``
+limits it to one of the two tests). A callable that must not be
 called here (it starts processes, writes files, or runs for seconds) gets
 ``skip("why")``. Run more examples with ``HYPOTHESIS_PROFILE=slow``.
 """

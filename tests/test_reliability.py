@@ -254,3 +254,10 @@ def test_huge_scales_overflow_only_in_the_result():
     assert regression.expected_test_error(0, 2, 10, sigma=1e200) == 0.0
     with pytest.raises(ValueError, match=r"sigma must be large enough for alpha"):
         g.generation_law(5, 1e-308)
+
+
+def test_extreme_scales_give_inf_not_a_warning():
+    from modelcollapse import wasserstein
+
+    assert g.typical_sigma2(0, 10, 1e308) == np.inf
+    assert wasserstein.gaussian_sample_w2_squared(1e308, 1.0, [0.0, 1.0]) == np.inf

@@ -403,7 +403,8 @@ def typical_sigma2(n, M, sigma=1.0, *, fit="unbiased"):
     >>> float(typical_sigma2(1000, 100)) < 1e-4
     True
     """
-    return _scalar(np.exp(log_sigma2_mean(n, M, sigma, fit=fit)))
+    with np.errstate(over="ignore"):  # inf only where the value exceeds float64
+        return _scalar(np.exp(log_sigma2_mean(n, M, sigma, fit=fit)))
 
 
 # --------------------------------------------------------------------------
