@@ -261,3 +261,13 @@ def test_extreme_scales_give_inf_not_a_warning():
 
     assert g.typical_sigma2(0, 10, 1e308) == np.inf
     assert wasserstein.gaussian_sample_w2_squared(1e308, 1.0, [0.0, 1.0]) == np.inf
+
+
+def test_heterozygosity_for_a_constant_size_is_constant_memory():
+    from modelcollapse import discrete
+
+    assert discrete.expected_heterozygosity(10**10, 10, [0.5, 0.5]) == 0.0
+    n = 10**4
+    exact = 0.5 * (1 - mpmath.mpf(1) / 10**6) ** n
+    assert discrete.expected_heterozygosity(n, 10**6, [0.5, 0.5]) == pytest.approx(float(exact))
+    assert discrete.expected_heterozygosity([0, 1, 5], 1, [0.5, 0.5]).tolist() == [0.5, 0, 0]

@@ -334,10 +334,10 @@ def expected_heterozygosity(n, M, p0):
     """
     p0 = _check_p0(p0)
     n = check_int_array("n", n, minimum=0)
-    _, sizes = sizes_at_least(M, int(n.max()) if n.size else 0, 1, _WHY_M)
-    with np.errstate(divide="ignore"):
-        log_factor = np.concatenate(([0.0], np.cumsum(np.log1p(-1.0 / sizes))))
-    return _scalar((1.0 - np.sum(p0 * p0, axis=-1)) * np.exp(log_factor[n]))
+    schedule, _ = sizes_at_least(M, int(n.max()) if n.size else 0, 1, _WHY_M)
+    with np.errstate(divide="ignore"):  # M_i = 1: log 0 = -inf, E[H_n] = 0
+        log_factor = schedule.cumulative(lambda m: np.log1p(-1.0 / m), n)
+    return _scalar((1.0 - np.sum(p0 * p0, axis=-1)) * np.exp(log_factor))
 
 
 def fixation_probability(p0):

@@ -64,7 +64,9 @@ class Schedule:
         """
         n = np.asarray(n, dtype=np.int64)
         if self.constant is not None:
-            return np.asarray(term(np.array([self.constant], dtype=np.int64)))[0] * n
+            value = np.asarray(term(np.array([self.constant], dtype=np.int64)))[0]
+            # an empty sum is 0 even for an infinite term (log(1 - 1/M) at M = 1)
+            return np.where(n == 0, 0.0, value * np.maximum(n, 1))
         n_max = int(n.max()) if n.size else 0
         partial = np.concatenate(([0.0], np.cumsum(term(self._sizes(n_max)))))
         return partial[n]
