@@ -271,3 +271,9 @@ def test_heterozygosity_for_a_constant_size_is_constant_memory():
     exact = 0.5 * (1 - mpmath.mpf(1) / 10**6) ** n
     assert discrete.expected_heterozygosity(n, 10**6, [0.5, 0.5]) == pytest.approx(float(exact))
     assert discrete.expected_heterozygosity([0, 1, 5], 1, [0.5, 0.5]).tolist() == [0.5, 0, 0]
+
+
+def test_simulate_refuses_scales_whose_variances_leave_float64():
+    for sigma in (1e308, 1e-308):
+        with pytest.raises(ValueError, match=r"sigma must be in \[1e-100, 1e100\]"):
+            g.simulate(2, 5, sigma=sigma)

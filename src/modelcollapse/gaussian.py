@@ -467,7 +467,7 @@ def simulate(
     M : int, sequence of int or :class:`~modelcollapse.schedule.Schedule`
         Sample sizes ``M_0..M_{n-1}``, each ``>= 2``.
     mu, sigma : float, optional
-        The truth :math:`N(\mu, \sigma^2)`; ``sigma > 0``.
+        The truth :math:`N(\mu, \sigma^2)`; ``1e-100 <= sigma <= 1e100``.
     replicates : int, optional
         Number of independent chains, ``>= 1``.
     method : {"sufficient", "samples"}, optional
@@ -520,6 +520,9 @@ def simulate(
     _, sizes = sizes_at_least(M, n, 2, _WHY_M)
     mu = check_real("mu", mu, scalar=True)
     sigma = check_positive("sigma", sigma, scalar=True)
+    if not 1e-100 <= sigma <= 1e100:  # the chain's variances stay far inside float64
+        raise ValueError("sigma must be in [1e-100, 1e100] (the chain is equivariant: simulate "
+                         f"at sigma = 1 and rescale), got sigma={sigma!r}")
     replicates = check_int("replicates", replicates, minimum=1)
     check_choice("method", method, METHODS)
     check_choice("fit", fit, FITS)
