@@ -81,6 +81,7 @@ def w2_schedules(n=1000, M0=10, *, sigma=1.0, replicates=2000, rng=0):
     replicates = _replicates(replicates)
     n = check_int("n", n, minimum=1)
     M0 = check_int("M0", M0, minimum=2, why=" (the first sample size)")
+    sigma = check_positive("sigma", sigma, scalar=True)
     gens = np.unique(np.geomspace(1, n, 40).astype(int))
     fig, ax = _figure()
     for schedule, label in ((Constant(M0), "constant"), (Linear(M0), "linear"),
