@@ -9,6 +9,8 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from modelcollapse import gaussian as g
 from modelcollapse import policies
@@ -277,3 +279,18 @@ def test_simulate_refuses_scales_whose_variances_leave_float64():
     for sigma in (1e308, 1e-308):
         with pytest.raises(ValueError, match=r"sigma must be in \[1e-100, 1e100\]"):
             g.simulate(2, 5, sigma=sigma)
+
+
+@given(n=st.integers(0, 3000), M=st.integers(2, 5000), fit=st.sampled_from(["unbiased", "mle"]),
+       sigma=st.floats(1e-3, 1e3))
+def test_gaussian_closed_forms_match_mpmath_over_long_chains(n, M, fit, sigma):
+    with mpmath.workdps(40):
+        s2, m = mpmath.mpf(sigma) ** 2, mpmath.mpf(M)
+        ratio = 1 if fit == "unbiased" else (1 - 1 / m) ** n
+        mse = n / m if fit == "unbiased" else 1 - ratio
+        var = ratio**2 * ((1 + 2 / (m - 1)) ** n - 1)
+    assert g.mean_squared_error(n, M, sigma, fit=fit) == pytest.approx(float(s2 * mse), rel=1e-11)
+    assert g.sample_variance(n, M, sigma, fit=fit) == pytest.approx(
+        float(s2 * (ratio + mse)), rel=1e-11)
+    assert g.sigma2_variance(n, M, sigma, fit=fit) == pytest.approx(float(s2**2 * var),
+                                                                    rel=1e-10, abs=0)
