@@ -89,14 +89,14 @@ def _is_integer_array(arr):
     )
 
 
-def check_int(name, value, *, minimum, why="", maximum=INT64_MAX):
+def check_int(name, value, *, minimum, why="", maximum=None):
     """Return ``value`` as a Python int, or raise naming ``name``.
 
     Python and numpy integers (any width) and 0-d integer arrays are
     accepted. Booleans, strings and floats are rejected (``TypeError``), even
     integral floats: a sample size of ``10.0`` is usually a bug upstream.
-    Values above ``maximum`` (default the int64 range, the width of the
-    package's arrays) are refused with a ``ValueError``.
+    Values above ``maximum`` (e.g. :data:`INT64_MAX` for a size that goes
+    into an array) are refused with a ``ValueError``; seeds have no maximum.
     """
     if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu":
         value = value.item()

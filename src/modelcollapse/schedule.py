@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from ._validate import check_int, check_int_array, check_real
+from ._validate import INT64_MAX, check_int, check_int_array, check_real
 
 __all__ = [
     "Constant",
@@ -45,7 +45,7 @@ class Schedule:
 
     def sizes(self, n):
         """``M_0, ..., M_{n-1}`` as an int64 array of length ``n``."""
-        n = check_int("n", n, minimum=0)
+        n = check_int("n", n, minimum=0, maximum=INT64_MAX)
         return self._sizes(n)
 
     def _sizes(self, n):  # pragma: no cover - every subclass overrides it
@@ -94,7 +94,7 @@ class Constant(Schedule):
     bounded = False
 
     def __post_init__(self):
-        object.__setattr__(self, "M", check_int("M", self.M, minimum=1))
+        object.__setattr__(self, "M", check_int("M", self.M, minimum=1, maximum=INT64_MAX))
 
     @property
     def constant(self):
@@ -133,7 +133,7 @@ class Power(Schedule):
     a: float
 
     def __post_init__(self):
-        object.__setattr__(self, "M0", check_int("M0", self.M0, minimum=1))
+        object.__setattr__(self, "M0", check_int("M0", self.M0, minimum=1, maximum=INT64_MAX))
         a = check_real("a", self.a, scalar=True)
         if a < 0:
             raise ValueError(f"a must be >= 0 (a non-decreasing schedule), got a={self.a!r}")
@@ -188,7 +188,7 @@ class Geometric(Schedule):
     r: float
 
     def __post_init__(self):
-        object.__setattr__(self, "M0", check_int("M0", self.M0, minimum=1))
+        object.__setattr__(self, "M0", check_int("M0", self.M0, minimum=1, maximum=INT64_MAX))
         r = check_real("r", self.r, scalar=True)
         if r < 1:
             raise ValueError(f"r must be >= 1 (a non-decreasing schedule), got r={self.r!r}")
@@ -251,7 +251,7 @@ def sizes_at_least(M, n, minimum, why=""):
     if schedule.constant is not None:
         check_int("M", schedule.constant, minimum=minimum, why=why)
         # a read-only view, O(1) in memory: closed forms take n = 10**10 generations
-        n = check_int("n", n, minimum=0)
+        n = check_int("n", n, minimum=0, maximum=INT64_MAX)
         return schedule, np.broadcast_to(np.int64(schedule.constant), (n,))
     sizes = schedule.sizes(n)
     if sizes.size and sizes.min() < minimum:

@@ -118,7 +118,7 @@ def _root_sequence(seed):
             "seed must be None, an int, a numpy.random.SeedSequence or a "
             f"numpy.random.Generator, got seed={seed!r}"
         )
-    return np.random.SeedSequence(check_int("seed", seed, minimum=0, maximum=None))
+    return np.random.SeedSequence(check_int("seed", seed, minimum=0))
 
 
 def block_stream(root, point, block):
