@@ -316,4 +316,4 @@ def test_cli_reports_bad_data_in_one_line(tmp_path, capsys):
     bad.write_text("a,b\n0.5,0.6\n0.5,0.5\n")
     assert main(["estimate", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert "rows must sum to 1" in err and err.count("\n") == 1
+    assert "row 2: values sum to 1.1" in err and err.count("\n") == 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-__all__ = ["digamma_minus_log", "log_gamma_ratio_scaled"]
+__all__ = ["digamma_minus_log", "log_gamma_ratio_scaled", "times_square"]
 
 # Above this argument the asymptotic series below are accurate to ~1e-17
 # (the first omitted term of each is below 4e-17 at a = 10).
@@ -31,7 +31,7 @@ _DIGAMMA = _BERNOULLI / _K
 
 def _odd_power_series(coefficients, x):
     """sum_k c_k x^-(2k-1), by Horner's rule in 1/x^2."""
-    inv2 = 1.0 / (x * x)
+    inv2 = (1.0 / x) ** 2  # x * x would overflow past 1e154
     acc = np.zeros_like(x)
     for c in coefficients[::-1]:
         acc = acc * inv2 + c
@@ -91,3 +91,10 @@ def digamma_minus_log(a):
     direct = special.digamma(a_small) - np.log(a_small)
     out = np.where(big, asymptotic, direct)
     return out[()] if out.ndim == 0 else out
+
+
+def times_square(scale, x):
+    """``scale**2 * x``, ``inf`` only if the product (not ``scale**2`` alone) overflows."""
+    with np.errstate(over="ignore", invalid="ignore"):  # inf * 0 in the branch not taken
+        s2 = np.square(scale)
+        return np.where(np.isfinite(s2), s2 * x, np.sign(x) * np.square(scale * np.sqrt(np.abs(x))))

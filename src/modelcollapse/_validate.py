@@ -14,6 +14,8 @@ import numpy as np
 
 __all__ = [
     "COV_RTOL",
+    "INT64_MAX",
+    "check_bool",
     "check_choice",
     "check_confidence",
     "check_covariance",
@@ -28,63 +30,153 @@ __all__ = [
 ]
 
 
+#: Largest sample size, count or index the package accepts: arrays of them are int64.
+INT64_MAX = int(np.iinfo(np.int64).max)
+
+
 def _shown(value):
     """Short repr of an offending value (first few entries of a large array)."""
-    arr = np.asarray(value) if not isinstance(value, str) else None
-    if arr is not None and arr.ndim > 0 and arr.size > 6:
-        return f"array([{', '.join(repr(v) for v in arr.ravel()[:6].tolist())}, ...])"
-    return repr(value.tolist() if isinstance(value, np.ndarray) else value)
+    if isinstance(value, np.ndarray) and value.ndim > 0 and value.size > 6:
+        return f"array([{', '.join(repr(v) for v in value.ravel()[:6].tolist())}, ...])"
+    if isinstance(value, np.ndarray):
+        return repr(value.tolist())
+    text = repr(value)
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
+def _as_array(name, value, what):
+    """``np.asarray(value)``, with ragged or non-numeric input reported against ``name``.
+
+    Strings, bytes, booleans and ``None`` are refused (``TypeError``) even
+    where numpy would convert them (``"1"`` to 1.0, ``True`` to 1): a number
+    given as text is a bug upstream. ``what`` is the expected kind of value,
+    used in the message.
+    """
+    if isinstance(value, str | bytes) or value is None:
+        raise TypeError(f"{name} must be {what}, got {name}={_shown(value)}")
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError):
+        raise ValueError(
+            f"{name} must be {what} of rectangular shape (every row the same length), "
+            f"got {name}={_shown(value)}"
+        ) from None
+    if arr.dtype.kind in "biuf" or (arr.dtype.kind == "O" and _all_real(arr)):
+        # numpy turns [True, 5] into [1, 5]: look for booleans before it does
+        if arr.dtype.kind == "b" or (
+            (arr.dtype.kind == "O" or not isinstance(value, np.ndarray)) and _has_bool(value)
+        ):
+            raise TypeError(f"{name} must be {what}, not a boolean, got {name}={_shown(value)}")
+        return arr
+    raise TypeError(f"{name} must be {what}, got {name}={_shown(value)}")
+
+
+def _all_real(arr):
+    return all(isinstance(v, numbers.Real) for v in arr.ravel().tolist())
+
+
+def _has_bool(value):
+    """Whether ``value`` is a boolean or a (nested) list/tuple holding one."""
+    if isinstance(value, list | tuple):
+        return any(_has_bool(v) for v in value)
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind == "b" or (value.dtype.kind == "O" and _has_bool(value.tolist()))
+    return isinstance(value, bool | np.bool_)
 
 
 def _is_integer_array(arr):
-    return arr.dtype.kind in "iu"
+    return arr.dtype.kind in "iu" or (
+        arr.dtype.kind == "O" and all(isinstance(v, numbers.Integral) for v in arr.ravel().tolist())
+    )
 
 
-def check_int(name, value, *, minimum, why=""):
+def check_int(name, value, *, minimum, why="", maximum=None):
     """Return ``value`` as a Python int, or raise naming ``name``.
 
-    Booleans and floats are rejected (``TypeError``), even integral floats:
-    a sample size of ``10.0`` is usually a bug upstream.
+    Python and numpy integers (any width) and 0-d integer arrays are
+    accepted. Booleans, strings and floats are rejected (``TypeError``), even
+    integral floats: a sample size of ``10.0`` is usually a bug upstream.
+    Values above ``maximum`` (e.g. :data:`INT64_MAX` for a size that goes
+    into an array) are refused with a ``ValueError``; seeds have no maximum.
     """
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu":
+        value = value.item()
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer{why}, got {name}={_shown(value)}")
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}{why}, got {name}={_shown(value)}")
+    if maximum is not None and value > maximum:
+        raise ValueError(
+            f"{name} must be an integer <= {maximum}{why}, got {name}={_shown(value)}"
+        )
     return int(value)
 
 
 def check_int_array(name, value, *, minimum, why=""):
-    """Return ``value`` as an int64 array with every entry ``>= minimum``."""
-    arr = np.asarray(value)
-    if arr.dtype == object or arr.dtype.kind == "b" or not _is_integer_array(arr):
-        raise TypeError(
-            f"{name} must be an integer or integer array{why}, got {name}={_shown(value)}"
-        )
-    if arr.size and arr.min() < minimum:
-        bad = arr.ravel()[np.argmin(arr.ravel())]
+    """Return ``value`` as an int64 array with every entry ``>= minimum``.
+
+    An empty sequence is an empty int64 array; entries beyond the int64 range
+    are refused with a ``ValueError`` rather than wrapped around.
+    """
+    what = f"an integer or integer array{why}"
+    arr = _as_array(name, value, what)
+    if arr.size == 0:
+        return np.zeros(arr.shape, dtype=np.int64)
+    if arr.dtype.kind == "f" and not isinstance(value, np.ndarray):
+        # numpy makes [10, 2**63] a float array: keep Python ints exact to report the range
+        exact = np.array(value, dtype=object)
+        arr = exact if _is_integer_array(exact) else arr
+    if not _is_integer_array(arr):
+        raise TypeError(f"{name} must be {what}, got {name}={_shown(value)}")
+    low, high = arr.min(), arr.max()
+    if low < minimum:
         raise ValueError(
             f"{name} must be an integer >= {minimum}{why}, got {name}={_shown(value)}"
-            + (f" (contains {int(bad)})" if arr.ndim else "")
+            + (f" (contains {int(low)})" if arr.ndim else "")
+        )
+    if high > INT64_MAX:
+        raise ValueError(
+            f"{name} must be an integer <= {INT64_MAX} (int64){why}, got {name}={_shown(value)}"
+            + (f" (contains {int(high)})" if arr.ndim else "")
         )
     return arr.astype(np.int64, copy=False)
 
 
-def check_real(name, value):
-    """Return ``value`` as a finite float64 array (scalar stays 0-d)."""
+def check_real(name, value, *, scalar=False):
+    """Return ``value`` as a finite float64 array (scalar stays 0-d).
+
+    Ints and floats (Python or numpy, any width) are accepted; strings,
+    booleans, ``None``, complex numbers and ragged sequences are refused with
+    a ``TypeError``/``ValueError`` naming ``name``. With ``scalar=True`` the
+    value must be a single number and is returned as a Python float.
+    """
+    arr = _as_array(name, value, "a real number" if scalar else "a real number or array")
+    if scalar and arr.ndim != 0:
+        raise TypeError(f"{name} must be a single real number, got {name}={_shown(value)}")
     try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
+        with np.errstate(over="ignore"):
+            arr = arr.astype(np.float64)
+    except OverflowError:
         arr = None
-    if arr is None or np.iscomplexobj(value):
-        raise TypeError(f"{name} must be a real number or array, got {name}={_shown(value)}")
-    if not np.all(np.isfinite(arr)):
+    if arr is None or not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite, got {name}={_shown(value)}")
-    return arr
+    return float(arr) if scalar else arr
 
 
-def check_positive(name, value):
-    """Return ``value`` as a finite, strictly positive float64 array."""
-    arr = check_real(name, value)
+def check_bool(name, value):
+    """Return ``value`` as a Python bool; only ``True``/``False`` (or numpy bools) pass.
+
+    ``None``, ``0``/``1`` and strings such as ``"yes"`` are refused: a flag
+    spelled as text is almost always a bug upstream.
+    """
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False, got {name}={_shown(value)}")
+    return bool(value)
+
+
+def check_positive(name, value, *, scalar=False):
+    """Return ``value`` as a finite, strictly positive float64 array (or float, see check_real)."""
+    arr = check_real(name, value, scalar=scalar)
     if not np.all(arr > 0):
         raise ValueError(f"{name} must be finite and > 0, got {name}={_shown(value)}")
     return arr
@@ -134,16 +226,23 @@ def check_covariance(name, value, *, min_ndim=2):
             f"got {name} of shape {arr.shape}"
         )
     scale = np.max(np.abs(arr), axis=(-2, -1), keepdims=True)
-    asym = np.abs(arr - np.swapaxes(arr, -1, -2))
+    with np.errstate(over="ignore"):
+        asym = np.abs(arr - np.swapaxes(arr, -1, -2))
     if np.any(asym > COV_RTOL * scale):
         raise ValueError(
             f"{name} must be symmetric (to {COV_RTOL:g} relative), got {name}={_shown(arr)} "
             f"with |{name} - {name}.T| up to {float(asym.max())!r}"
         )
-    sym = 0.5 * (arr + np.swapaxes(arr, -1, -2))
-    w, v = np.linalg.eigh(sym)
+    sym = arr + 0.5 * (np.swapaxes(arr, -1, -2) - arr)  # no overflow near the float64 limit
+    # Decompose at unit scale (a power of two: exact): a collapsed chain's covariance
+    # reaches subnormal numbers, where eigh loses its relative accuracy.
+    exponent = np.frexp(np.where(scale > 0, scale, 1.0))[1]
+    w, v = np.linalg.eigh(np.ldexp(sym, -exponent))
+    w = np.ldexp(w, exponent[..., 0])
     top = np.maximum(w[..., -1:], 0.0)
-    if np.any(w < -COV_RTOL * top) or np.any((top == 0) & (w < 0)):
+    # entries of subnormal magnitude are rounded absolutely, to half the smallest subnormal
+    slack = COV_RTOL * top + 4 * arr.shape[-1] * np.finfo(np.float64).smallest_subnormal
+    if np.any(w < -slack):
         raise ValueError(
             f"{name} must be positive semi-definite, got {name}={_shown(arr)} "
             f"with smallest eigenvalue {float(w.min())!r}"
@@ -153,8 +252,8 @@ def check_covariance(name, value, *, min_ndim=2):
 
 def check_confidence(value, name="confidence"):
     """Return ``value`` as a float strictly between 0 and 1."""
-    conf = float(check_real(name, value)) if np.ndim(value) == 0 else None
-    if conf is None or not 0 < conf < 1:
+    conf = check_real(name, value, scalar=True)
+    if not 0 < conf < 1:
         raise ValueError(f"{name} must be a number in (0, 1), got {name}={_shown(value)}")
     return conf
 

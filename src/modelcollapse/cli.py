@@ -52,6 +52,8 @@ def _parser():
                           help="what the rows hold (default frequencies)")
     estimate.add_argument("--sample-size", type=int, metavar="S",
                           help="each row was measured on S fresh draws of its generation")
+    estimate.add_argument("--counts", action="store_true",
+                          help="rows are whole counts per category (divided by their row sums)")
     estimate.add_argument("--json", action="store_true", help="print one JSON object")
     from .ngram import _add_parser as add_ngram
 
@@ -127,28 +129,6 @@ def _derive(args):
     return 0
 
 
-def _read_table(path):
-    """Rows of floats from a CSV, skipping a header row and a 'generation' column."""
-    import csv
-
-    with open(path, newline="") as handle:
-        rows = [row for row in csv.reader(handle) if row and any(cell.strip() for cell in row)]
-    if not rows:
-        raise ValueError(f"{path}: no rows")
-    header = None
-    try:
-        float(rows[0][0])
-    except ValueError:
-        header, rows = [cell.strip().lower() for cell in rows[0]], rows[1:]
-    try:
-        table = [[float(cell) for cell in row] for row in rows]
-    except ValueError as err:
-        raise ValueError(f"{path}: {err}") from None
-    if header and header[0] == "generation":
-        table = [row[1:] for row in table]
-    return table
-
-
 def _finite_or_none(value):
     import math
 
@@ -158,12 +138,13 @@ def _finite_or_none(value):
 
 
 def _estimate(args):
-    import numpy as np
-
     from . import estimate
+    from ._table import read_generations
 
     try:
-        table = np.asarray(_read_table(args.file), dtype=np.float64)
+        if args.counts and args.kind != "frequencies":
+            raise ValueError("--counts applies to --kind frequencies only")
+        table = read_generations(args.file, kind=args.kind, counts=args.counts)
         if args.kind == "frequencies":
             result = estimate.effective_sample_size(table, sample_sizes=args.sample_size)
             line = (f"effective sample size M = {result.estimate:.4g}, "
@@ -172,9 +153,6 @@ def _estimate(args):
                     f"({result.method}; {result.generations} generations, "
                     f"{result.categories} categories)")
         else:
-            if table.ndim != 2 or table.shape[1] != 1:
-                raise ValueError(f"{args.file}: --kind variances needs one column, "
-                                 f"got {table.shape[-1]}")
             result = estimate.gaussian_collapse_rate(table[:, 0], sample_sizes=args.sample_size)
             line = (f"drift of log variance per generation = {result.estimate:.4g} "
                     f"+- {result.std_error:.2g}, {result.confidence:.0%} CI "
@@ -184,7 +162,10 @@ def _estimate(args):
                     f"[{result.effective_M_ci[0]:.4g}, {result.effective_M_ci[1]:.4g}] "
                     f"({result.method}; {result.generations} generations)")
     except (OSError, ValueError, TypeError) as err:
-        print(f"modelcollapse estimate: error: {err}", file=sys.stderr)
+        where = "" if str(err).startswith(str(args.file)) or isinstance(err, OSError) else (
+            f"{args.file}: ")
+        message = " ".join(str(err).split())  # one line
+        print(f"modelcollapse estimate: error: {where}{message}", file=sys.stderr)
         return 2
     if args.json:
         record = {name: _finite_or_none(getattr(result, name))

@@ -78,10 +78,13 @@ import argparse
 import importlib.util
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sympy as sp
+
+from ._validate import check_int
 
 __all__ = [
     "Assumption",
@@ -422,6 +425,17 @@ def _chain_name(chain, argument):
 # ---------------------------------------------------------------------- sympy helpers
 
 
+def _sympified(expr):
+    """``expr`` as a sympy expression, or a TypeError naming ``expr``."""
+    try:
+        out = sp.sympify(expr, strict=True)
+    except (sp.SympifyError, TypeError, ValueError):
+        out = None
+    if not isinstance(out, sp.Basic):
+        raise TypeError(f"expr must be a sympy expression, got expr={expr!r}")
+    return out
+
+
 def align_limits(expr):
     """Rewrite every ``Sum``/``Product`` to the smallest upper limit among its twins.
 
@@ -438,7 +452,7 @@ def align_limits(expr):
     >>> align_limits(sp.Sum(i**2, (i, 0, n)) - sp.Sum(i**2, (i, 0, n - 1)))
     n**2
     """
-    expr = sp.sympify(expr)
+    expr = _sympified(expr)
     groups = {}
     for node in expr.atoms(sp.Sum, sp.Product):
         if len(node.limits) != 1:
@@ -476,7 +490,7 @@ def gamma_shift(expr):
     >>> sp.factor(gamma_shift(sp.gamma(M / 2 + sp.Rational(3, 2)) / sp.gamma(M / 2 - sp.S.Half)))
     (M - 1)*(M + 1)/4
     """
-    expr = sp.sympify(expr)
+    expr = _sympified(expr)
     args = [g.args[0] for g in expr.atoms(sp.gamma)]
     replace = {}
     for arg in args:
@@ -507,7 +521,7 @@ def termwise(*simplifiers):
                 term = f(term)
             return node.func(term, *node.limits)
 
-        return sp.sympify(expr).replace(lambda e: isinstance(e, sp.Sum | sp.Product), rewrite)
+        return _sympified(expr).replace(lambda e: isinstance(e, sp.Sum | sp.Product), rewrite)
 
     apply.__name__ = "termwise_" + "_".join(f.__name__ for f in simplifiers)
     return apply
@@ -540,7 +554,7 @@ def split_products(expr):
                 out *= sp.Product(base, (var, low, high)) ** exponent
         return out
 
-    return sp.sympify(expr).replace(
+    return _sympified(expr).replace(
         lambda e: isinstance(e, sp.Product) and len(e.limits) == 1, split)
 
 
@@ -563,13 +577,33 @@ def evaluate(expr, values, *, dps=30):
     """
     import mpmath
 
+    dps = check_int("dps", dps, minimum=1, maximum=10_000)
+    if not isinstance(values, Mapping):
+        raise TypeError(f"values must be a dict of symbol -> number or sequence, got {values!r}")
     integers = {s: v for s, v in values.items() if isinstance(s, sp.Symbol) and s.is_integer}
     reals = {s: v for s, v in values.items() if isinstance(s, sp.Symbol) and not s.is_integer}
     arrays = {s: v for s, v in values.items() if isinstance(s, sp.IndexedBase)}
-    expanded = sp.sympify(expr).subs(integers).doit()
+    expanded = _sympified(expr).subs(integers).doit()
     indexed = sorted(expanded.atoms(sp.Indexed), key=str)
+    missing = sorted(
+        {str(s) for s in expanded.free_symbols - set(reals) if not isinstance(s, sp.Indexed)}
+        - {str(x.base) for x in indexed if x.base in arrays}
+        | {str(x.base) for x in indexed if x.base not in arrays}
+    )
+    if missing:
+        raise ValueError(
+            f"values must give a number (or a sequence, for an IndexedBase) for every free "
+            f"symbol of expr, missing {', '.join(missing)}; got values for "
+            f"{sorted(str(s) for s in values)}"
+        )
     args = list(reals) + indexed
-    numbers = list(reals.values()) + [arrays[x.base][int(x.indices[0])] for x in indexed]
+    numbers = list(reals.values())
+    for x in indexed:
+        if not 0 <= int(x.indices[0]) < len(arrays[x.base]):
+            raise ValueError(
+                f"values[{x.base}] must have an entry {x}, got {len(arrays[x.base])} entries"
+            )
+        numbers.append(arrays[x.base][int(x.indices[0])])
     f = sp.lambdify(args, expanded, modules="mpmath")
     with mpmath.workdps(dps):
         return f(*[mpmath.mpf(v) for v in numbers])

@@ -389,10 +389,10 @@ def expected_heterozygosity(n, M, p0):
     """
     p0 = _check_p0(p0)
     n = check_int_array("n", n, minimum=0)
-    _, sizes = sizes_at_least(M, int(n.max()) if n.size else 0, 1, _WHY_M)
-    with np.errstate(divide="ignore"):
-        log_factor = np.concatenate(([0.0], np.cumsum(np.log1p(-1.0 / sizes))))
-    return _scalar((1.0 - np.sum(p0 * p0, axis=-1)) * np.exp(log_factor[n]))
+    schedule, _ = sizes_at_least(M, int(n.max()) if n.size else 0, 1, _WHY_M)
+    with np.errstate(divide="ignore"):  # M_i = 1: log 0 = -inf, E[H_n] = 0
+        log_factor = schedule.cumulative(lambda m: np.log1p(-1.0 / m), n)
+    return _scalar((1.0 - np.sum(p0 * p0, axis=-1)) * np.exp(log_factor))
 
 
 def fixation_probability(p0):
@@ -546,7 +546,8 @@ def kimura_absorption_time(M, p):
     """
     M = _check_diffusion_M(M)
     p = _check_probability("p", p)
-    return _scalar(-2.0 * M * (special.xlogy(p, p) + special.xlog1py(1 - p, -p)))
+    with np.errstate(over="ignore"):  # inf only where the time itself exceeds float64
+        return _scalar(M * (-2.0 * (special.xlogy(p, p) + special.xlog1py(1 - p, -p))))
 
 
 def kimura_loss_time(M, p):
@@ -562,7 +563,8 @@ def kimura_loss_time(M, p):
     """
     M = _check_diffusion_M(M)
     p = _check_probability("p", p, below_one=True)
-    return _scalar(-2.0 * M * special.xlogy(p, p) / (1.0 - p))
+    with np.errstate(over="ignore"):  # inf only where the time itself exceeds float64
+        return _scalar(M * (-2.0 * special.xlogy(p, p) / (1.0 - p)))
 
 
 # --------------------------------------------------------------------------
@@ -587,10 +589,11 @@ def zipf_p0(K, s=1.0):
     [0.5455, 0.2727, 0.1818]
     """
     K = check_int("K", K, minimum=1)
-    s = float(check_real("s", s))
+    s = check_real("s", s, scalar=True)
     if s < 0:
         raise ValueError(f"s must be >= 0, got s={s!r}")
-    log_w = -s * np.log(np.arange(1, K + 1, dtype=np.float64))
+    with np.errstate(over="ignore"):  # s near 1e308: log_w = -inf past k = 1, p = (1, 0, ...)
+        log_w = -s * np.log(np.arange(1, K + 1, dtype=np.float64))
     w = np.exp(log_w - log_w.max())
     return w / w.sum()
 
@@ -661,7 +664,7 @@ class DiscreteChain:
         Its expectation stays :math:`\\sum_{p_{0,k} < t} p_{0,k}` (a martingale),
         while the number of tail categories alive drops.
         """
-        threshold = float(check_real("threshold", threshold))
+        threshold = check_real("threshold", threshold, scalar=True)
         return self.p[..., self.p0 < threshold].sum(axis=-1)
 
 
@@ -737,7 +740,7 @@ def diversity(chain, *, threshold=None):
         )
     if threshold is None:
         threshold = 1.0 / chain.p0.size
-    threshold = float(check_real("threshold", threshold))
+    threshold = check_real("threshold", threshold, scalar=True)
     return Diversity(
         generations=chain.generations,
         entropy=_estimate(chain.entropy()),

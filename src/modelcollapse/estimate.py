@@ -69,6 +69,9 @@ __all__ += ["HillNumbers", "MissingMass", "distinct_n", "expected_distinct", "hi
 
 ESS_METHODS = ("temporal", "likelihood")
 FITS = ("unbiased", "mle")
+#: Largest ``max_M`` of ``method="likelihood"``: its forward algorithm holds an
+#: (M + 1)^2 transition matrix (134 MB at 4096) and costs O(generations M^2) per M.
+MAX_LIKELIHOOD_M = 4096
 _WHY_S = " (observed frequencies are samples of S >= 2 draws)"
 
 
@@ -218,7 +221,11 @@ def _temporal(freqs, sizes, confidence):
         cube = np.sum(freqs[:-1] ** 3, axis=1)
         trace = square - 2 * cube + square**2
         rate = min(max(theta, 0.0), 1.0)
-        dof = total**2 / np.sum((1 - rate) * trace + 2 * rate * (cube - square**2))
+        spread = np.sum((1 - rate) * trace + 2 * rate * (cube - square**2))
+        if spread <= 0:
+            # theta >= 1 and rows uniform on their support: every D_t is then deterministic
+            return theta, 0.0, (theta, theta)
+        dof = total**2 / spread
         se = theta * float(np.sqrt(2 / dof))
         low, high = stats.chi2.ppf([0.5 + confidence / 2, 0.5 - confidence / 2], dof) / dof
         return theta, se, (theta / low, theta / high)
@@ -319,7 +326,8 @@ def effective_sample_size(freqs, *, sample_sizes=None, method="temporal", confid
     confidence : float, optional
         Level of the interval, in (0, 1).
     max_M : int, optional
-        ``method="likelihood"`` only: the largest ``M`` searched.
+        ``method="likelihood"`` only: the largest ``M`` searched, at most
+        :data:`MAX_LIKELIHOOD_M` (4096; memory grows as ``max_M**2``).
 
     Returns
     -------
@@ -407,7 +415,9 @@ def effective_sample_size(freqs, *, sample_sizes=None, method="temporal", confid
             "method='likelihood' needs sample_sizes: with exact frequencies the "
             "likelihood only says which M put them on the grid j/M"
         )
-    max_M = check_int("max_M", max_M, minimum=3)
+    max_M = check_int("max_M", max_M, minimum=3, maximum=MAX_LIKELIHOOD_M,
+                      why=" for method='likelihood' (it holds an (M+1)^2 transition matrix; "
+                      "use method='temporal' for larger M)")
     estimate, se, ci = _likelihood(freqs, sizes, confidence, max_M)
     rate = 1.0 / estimate
     rate_se = se / estimate**2 if np.isfinite(estimate) else np.inf
@@ -464,17 +474,21 @@ def implied_sample_size(drift, *, dim=1, fit="unbiased"):
     >>> round(implied_sample_size(log_variance_drift(50)), 9)
     50.0
     """
-    drift = float(check_real("drift", drift))
+    drift = check_real("drift", drift, scalar=True)
     dim = check_int("dim", dim, minimum=1)
     check_choice("fit", fit, FITS)
     if drift >= 0:
         return np.inf
-    lo = dim + 1e-12
+    lo = dim * (1 + 1e-12)  # dim + 1e-12 rounds to dim itself from dim = 8192 on
     if _log_det_drift(lo, dim, fit) >= drift:
         return lo
     hi = 2.0 * dim + 2
     while _log_det_drift(hi, dim, fit) < drift:
         hi *= 2
+        if hi > 1e300:
+            # f(M) = -d (d + 1) / (2 M) (1 + O(1/M)): exact to rounding out here
+            with np.errstate(over="ignore"):
+                return float(dim * (dim + 1.0) / (2 * -drift))
     return float(optimize.brentq(lambda m: _log_det_drift(m, dim, fit) - drift, lo, hi,
                                  xtol=1e-12, rtol=1e-13))
 
@@ -628,12 +642,14 @@ def tail_loss(freqs0, freqs_n, n, M=None, *, sample_sizes=None, confidence=0.95,
     from . import discrete
 
     confidence = check_confidence(confidence)
-    table = check_frequency_table("freqs0", np.atleast_2d(freqs0), min_rows=1)
+    table = check_frequency_table("freqs0", np.atleast_2d(check_real("freqs0", freqs0)),
+                                  min_rows=1)
     p0 = table[0]
     if np.ndim(freqs0) != 1:
         raise ValueError(f"freqs0 must be 1-D (one frequency per category), "
                          f"got shape {np.shape(freqs0)}")
-    later = check_frequency_table("freqs_n", np.atleast_2d(freqs_n), min_rows=1)
+    later = check_frequency_table("freqs_n", np.atleast_2d(check_real("freqs_n", freqs_n)),
+                                  min_rows=1)
     if np.ndim(freqs_n) != 1 or later.shape[1] != p0.size:
         raise ValueError(f"freqs_n must be 1-D with the K={p0.size} categories of freqs0, "
                          f"got shape {np.shape(freqs_n)}")

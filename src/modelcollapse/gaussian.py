@@ -41,7 +41,7 @@ from ._chain import FittedChain
 from ._policy import check_fresh, check_policy, check_subsample_method, fresh_counts
 from ._rng import as_generator, seed_entropy
 from ._sampling import check_temperature
-from ._special import digamma_minus_log, log_gamma_ratio_scaled
+from ._special import digamma_minus_log, log_gamma_ratio_scaled, times_square
 from ._validate import check_choice, check_int, check_int_array, check_positive, check_real
 from .schedule import sizes_at_least
 
@@ -87,12 +87,15 @@ def _log_scale_moment(sizes, p, fit):
     return out
 
 
-def _checked(n, M, sigma=None, fit="unbiased"):
+_UNSET = object()
+
+
+def _checked(n, M, sigma=_UNSET, fit="unbiased"):
     """Validate the common arguments; return (n array, schedule, sizes, sigma array)."""
     n = check_int_array("n", n, minimum=0)
     check_choice("fit", fit, FITS)
     schedule, sizes = sizes_at_least(M, int(n.max()) if n.size else 0, 2, _WHY_M)
-    if sigma is None:
+    if sigma is _UNSET:
         return n, schedule, sizes
     return n, schedule, sizes, check_positive("sigma", sigma)
 
@@ -118,11 +121,11 @@ def log_sigma_moment(n, M, p, sigma=1.0, *, fit="unbiased", temperature=1.0):
     >>> float(log_sigma_moment(10**6, 2, 4))  # E[sigma_n^4] = 3^n
     1098612.2886681098
     """
-    n, schedule, _, sigma = _checked(n, M, sigma, fit)
+    n, schedule, sizes, sigma = _checked(n, M, sigma, fit)
     p = check_real("p", p)
     n, p, sigma = np.broadcast_arrays(n, p, sigma)
     if n.size and np.any(n > 0):
-        m_min = int(schedule.sizes(int(n.max())).min())
+        m_min = int(sizes.min())
         bad = (p <= -(m_min - 1)) & (n > 0)
         if np.any(bad):
             raise ValueError(
@@ -196,6 +199,21 @@ def _log_sigma2_ratio(n, schedule, fit):
     return schedule.cumulative(lambda m: np.log1p(-1.0 / m), n)
 
 
+def _mse_ratio(n, schedule, fit):
+    """E[(mu_n - mu)^2] / sigma^2: sum 1/M_i (unbiased) or 1 - prod(1 - 1/M_i) (MLE)."""
+    if fit == "unbiased":
+        return schedule.cumulative(lambda m: 1.0 / m, n)
+    return -np.expm1(_log_sigma2_ratio(n, schedule, fit))
+
+
+def _log_expm1(x):
+    """log(exp(x) - 1) for x >= 0 (-inf at 0), without overflow for large x."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return np.where(x > 1, x + np.log1p(-np.exp(-np.maximum(x, 1))),
+                        np.log(np.expm1(np.minimum(x, 1))))
+
+
 def mean_squared_error(n, M, sigma=1.0, *, fit="unbiased", temperature=1.0):
     r"""Mean-squared error of the fitted mean, :math:`E[(\mu_n - \mu)^2]`.
 
@@ -222,11 +240,7 @@ def mean_squared_error(n, M, sigma=1.0, *, fit="unbiased", temperature=1.0):
     temperature = check_temperature(temperature)
     if temperature != 1.0:
         return _scalar(_tempered.mean_squared_error(n, sizes, sigma, fit, temperature))
-    if fit == "unbiased":
-        total = schedule.cumulative(lambda m: 1.0 / m, n)
-    else:
-        total = -np.expm1(_log_sigma2_ratio(n, schedule, fit))
-    return _scalar(sigma**2 * total)
+    return _scalar(times_square(sigma, _mse_ratio(n, schedule, fit)))
 
 
 def sample_variance(n, M, sigma=1.0, *, fit="unbiased", temperature=1.0):
@@ -262,10 +276,8 @@ def sample_variance(n, M, sigma=1.0, *, fit="unbiased", temperature=1.0):
         with np.errstate(over="ignore"):
             return _scalar(sigma**2 * np.exp(log_draw) + _tempered.mean_squared_error(
                 n, sizes, sigma, fit, temperature))
-    return _scalar(
-        sigma**2 * np.exp(_log_sigma2_ratio(n, schedule, fit))
-        + mean_squared_error(n, schedule, sigma, fit=fit)
-    )
+    ratio = np.exp(_log_sigma2_ratio(n, schedule, fit)) + _mse_ratio(n, schedule, fit)
+    return _scalar(times_square(sigma, ratio))
 
 
 def sigma2_variance(n, M, sigma=1.0, *, fit="unbiased"):
@@ -291,9 +303,10 @@ def sigma2_variance(n, M, sigma=1.0, *, fit="unbiased"):
     """
     n, schedule, _, sigma = _checked(n, M, sigma, fit)
     log_growth = schedule.cumulative(lambda m: np.log1p(2.0 / (m - 1.0)), n)
-    with np.errstate(over="ignore", invalid="ignore"):
-        out = sigma**4 * np.exp(2 * _log_sigma2_ratio(n, schedule, fit)) * np.expm1(log_growth)
-    return _scalar(out)
+    # in log space: for the MLE, E[sigma_n^2]^2 underflows where the growth factor overflows
+    log_out = 4 * np.log(sigma) + 2 * _log_sigma2_ratio(n, schedule, fit) + _log_expm1(log_growth)
+    with np.errstate(over="ignore"):
+        return _scalar(np.exp(log_out))
 
 
 def expected_w2_squared(n, M, sigma=1.0, *, fit="unbiased", temperature=1.0):
@@ -327,10 +340,11 @@ def expected_w2_squared(n, M, sigma=1.0, *, fit="unbiased", temperature=1.0):
     log_t = np.log(check_temperature(temperature))
     l1 = schedule.cumulative(lambda m: _log_scale_moment(m, 1.0, fit), n) + 0.5 * n * log_t
     l2 = _log_sigma2_ratio(n, schedule, fit) + n * log_t
+    # past exp(700) the T^n sigma_n^2 term dominates the 2 E[sigma_n] term: the value is inf
     with np.errstate(over="ignore", invalid="ignore"):
-        scale_part = np.expm1(l2) - 2.0 * np.expm1(l1)
-    return _scalar(mean_squared_error(n, schedule, sigma, fit=fit, temperature=np.exp(log_t))
-                   + sigma**2 * scale_part)
+        scale_part = np.where(l2 > 700, np.inf, np.expm1(l2) - 2.0 * np.expm1(l1))
+    ratio = mean_squared_error(n, schedule, 1.0, fit=fit, temperature=np.exp(log_t))
+    return _scalar(times_square(sigma, ratio + scale_part))
 
 
 def log_variance_drift(M, *, fit="unbiased"):
@@ -420,7 +434,8 @@ def typical_sigma2(n, M, sigma=1.0, *, fit="unbiased"):
     >>> float(typical_sigma2(1000, 100)) < 1e-4
     True
     """
-    return _scalar(np.exp(log_sigma2_mean(n, M, sigma, fit=fit)))
+    with np.errstate(over="ignore"):  # inf only where the value exceeds float64
+        return _scalar(np.exp(log_sigma2_mean(n, M, sigma, fit=fit)))
 
 
 # --------------------------------------------------------------------------
@@ -484,7 +499,7 @@ def simulate(
     M : int, sequence of int or :class:`~modelcollapse.schedule.Schedule`
         Sample sizes ``M_0..M_{n-1}``, each ``>= 2``.
     mu, sigma : float, optional
-        The truth :math:`N(\mu, \sigma^2)`; ``sigma > 0``.
+        The truth :math:`N(\mu, \sigma^2)`; ``1e-100 <= sigma <= 1e100``.
     replicates : int, optional
         Number of independent chains, ``>= 1``.
     method : {"sufficient", "samples"}, optional
@@ -542,8 +557,11 @@ def simulate(
     """
     n = check_int("n", n, minimum=0)
     _, sizes = sizes_at_least(M, n, 2, _WHY_M)
-    mu = float(check_real("mu", mu))
-    sigma = float(check_positive("sigma", sigma))
+    mu = check_real("mu", mu, scalar=True)
+    sigma = check_positive("sigma", sigma, scalar=True)
+    if not 1e-100 <= sigma <= 1e100:  # the chain's variances stay far inside float64
+        raise ValueError("sigma must be in [1e-100, 1e100] (the chain is equivariant: simulate "
+                         f"at sigma = 1 and rescale), got sigma={sigma!r}")
     replicates = check_int("replicates", replicates, minimum=1)
     check_choice("method", method, METHODS)
     check_choice("fit", fit, FITS)
@@ -811,7 +829,12 @@ def generation_law(M, sigma=1.0, *, fit="unbiased"):
     from .variance_gamma import variance_gamma
 
     M = check_int("M", M, minimum=2, why=_WHY_M)
-    sigma = float(check_positive("sigma", sigma))
+    sigma = check_positive("sigma", sigma, scalar=True)
     check_choice("fit", fit, FITS)
     d = M - 1.0 if fit == "unbiased" else float(M)
-    return variance_gamma((M - 1) / 2.0, np.sqrt(d) / sigma, 0.0)
+    with np.errstate(over="ignore"):
+        alpha = np.sqrt(d) / sigma
+    if not np.isfinite(alpha):
+        raise ValueError(f"sigma must be large enough for alpha = sqrt(d)/sigma to be finite, "
+                         f"got sigma={sigma!r}")
+    return variance_gamma((M - 1) / 2.0, alpha, 0.0)

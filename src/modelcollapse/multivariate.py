@@ -155,7 +155,7 @@ def expected_cov(n, M, cov, *, fit="unbiased"):
     n, _ = _checked(n, M, fit=fit)
     cov, _, _ = check_covariance("cov", cov)
     ratio = np.asarray(gaussian.sigma_moment(n, M, 2, fit=fit))
-    return ratio[..., None, None] * cov
+    return ratio.reshape(ratio.shape + (1,) * cov.ndim) * cov
 
 
 def log_det_drift(M, d, *, fit="unbiased"):
@@ -590,8 +590,28 @@ def _simulate_policy(gen, sizes, truth, replicates, method, fit, chunk, policy, 
         c = 0.5 * (c + np.swapaxes(c, -1, -2))
         mus[:, i + 1] = mu
         covs[:, i + 1] = c
-        model = (mu, np.linalg.cholesky(c))
+        model = (mu, _root(c))
     return mus, covs
+
+
+def _root(c):
+    """A factor ``L`` with ``L L^T = c`` for each PSD matrix of a stack.
+
+    Cholesky where it succeeds; a singular (PSD, not PD) matrix, e.g. fitted
+    to a degenerate truth, gets its eigen root instead, each matrix on its own
+    so a replicate's numbers never depend on the others.
+    """
+    try:
+        return np.linalg.cholesky(c)
+    except np.linalg.LinAlgError:
+        out = np.empty_like(c)
+        for idx in np.ndindex(c.shape[:-2]):
+            try:
+                out[idx] = np.linalg.cholesky(c[idx])
+            except np.linalg.LinAlgError:
+                w, v = np.linalg.eigh(c[idx])
+                out[idx] = v * np.sqrt(np.maximum(w, 0.0))
+        return out
 
 
 def _group_fit(gen, loc, root, count, method, chunk):
@@ -735,7 +755,8 @@ def w2_growth(M, n, cov, *, replicates=200, rng=None):
     ``max(n)`` and reports, at each ``n``, the Monte Carlo mean of
     :math:`W_2^2(N(\mu_n, \Sigma_n), N(0, \Sigma))` next to the closed-form
     bounds. Constant ``M``: linear growth; ``Linear``: :math:`\sim\log n`;
-    ``Power(M0, a > 1)``: bounded.
+    ``Power(M0, a > 1)``: bounded. ``n`` is a non-empty int array, ``cov`` one
+    ``(d, d)`` covariance and ``replicates >= 2`` (for the standard error).
 
     Examples
     --------
@@ -747,7 +768,10 @@ def w2_growth(M, n, cov, *, replicates=200, rng=None):
     """
     schedule = as_schedule(M)
     n = check_int_array("n", n, minimum=0)
-    cov = np.asarray(cov, dtype=np.float64)
+    if n.size == 0:
+        raise ValueError(f"n must hold at least one generation, got n={n.tolist()!r}")
+    replicates = check_int("replicates", replicates, minimum=2, why=" (for a standard error)")
+    cov, _, _ = check_covariance("cov", cov)
     chain = simulate(int(n.max()), schedule, np.zeros(cov.shape[-1]), cov,
                      replicates=replicates, rng=rng)
     w2 = gaussian_w2_squared(chain.mu[:, n], chain.cov[:, n], chain.mu[:, :1], chain.cov[:, :1])

@@ -11,6 +11,8 @@ import numpy as np
 from scipy import stats
 
 from . import discrete, gaussian, kde, misspecified, policies, regression
+from ._policy import check_fresh
+from ._validate import check_int, check_positive, check_real
 from .schedule import Constant, Linear, Power
 
 __all__ = [
@@ -40,8 +42,14 @@ def _figure():
     return fig, fig.add_subplot()
 
 
+def _replicates(value, minimum=2):
+    """``replicates``, enough chains for every standard-error bar of a figure."""
+    return check_int("replicates", value, minimum=minimum, why=" (standard-error bars)")
+
+
 def variance_growth(n=20, M=10, *, sigma=1.0, replicates=20_000, rng=0):
     r"""Var(X^n_j) against n: the line :math:`\sigma^2(1 + n/M)` and Monte Carlo with s.e."""
+    replicates = _replicates(replicates)
     chain = gaussian.simulate(n, M, sigma=sigma, replicates=replicates, rng=rng)
     y = (chain.mu - 0.0) ** 2 + chain.sigma2  # E[(X^n - mu)^2 | model n]
     gens = np.arange(n + 1)
@@ -76,6 +84,10 @@ def sigma_collapse(n=200, M=10, *, sigma=1.0, replicates=20_000, rng=0):
 
 def w2_schedules(n=1000, M0=10, *, sigma=1.0, replicates=2000, rng=0):
     r"""E[W2^2] against n for constant, linear and super-linear (a = 2) schedules."""
+    replicates = _replicates(replicates)
+    n = check_int("n", n, minimum=1)
+    M0 = check_int("M0", M0, minimum=2, why=" (the first sample size)")
+    sigma = check_positive("sigma", sigma, scalar=True)
     gens = np.unique(np.geomspace(1, n, 40).astype(int))
     fig, ax = _figure()
     for schedule, label in ((Constant(M0), "constant"), (Linear(M0), "linear"),
@@ -95,7 +107,12 @@ def w2_schedules(n=1000, M0=10, *, sigma=1.0, replicates=2000, rng=0):
 def quantile_plot(sample, distribution, *, title="QQ-plot", xlabel="closed-form quantile",
                   ylabel="sample quantile"):
     """QQ-plot of ``sample`` against a frozen scipy ``distribution``, with the identity line."""
-    sample = np.asarray(sample, dtype=np.float64).ravel()
+    if not callable(getattr(distribution, "ppf", None)):
+        raise TypeError("distribution must be a frozen scipy.stats distribution (with a ppf), "
+                        f"got distribution={distribution!r}")
+    sample = check_real("sample", sample).ravel()
+    if sample.size == 0:
+        raise ValueError("sample must hold at least one value for a QQ-plot, got an empty sample")
     # At most 400 quantiles: enough for the eye, and ppf may be costly (a VG ppf inverts a
     # quadrature cdf).
     probs = (np.arange(min(sample.size, 400)) + 0.5) / min(sample.size, 400)
@@ -117,6 +134,7 @@ def discrete_diversity(n=200, M=100, K=50, *, s=1.1, replicates=200, rng=0):
     :func:`~modelcollapse.discrete.expected_support`; entropy is shown as the
     Monte Carlo mean with ±1 s.e. (it has no closed form).
     """
+    replicates = _replicates(replicates)
     p0 = discrete.zipf_p0(K, s)
     chain = discrete.simulate(n, M, p0, replicates=replicates, rng=rng)
     gens = np.arange(n + 1)
@@ -163,8 +181,13 @@ def data_policies(n=100, M=10, *, fresh=0.1, sigma=1.0, replicates=2000, rng=0):
       error :math:`n\sigma^2 d/(T-d-1)` against
       :math:`\sigma^2 d/(T-d-1)\sum_{k\le n}1/k^2`.
 
-    Returns one :class:`~matplotlib.figure.Figure` with the three panels.
+    Returns one :class:`~matplotlib.figure.Figure` with the three panels
+    (``replicates >= 20``: a tenth of them run the discrete and regression chains).
     """
+    replicates = _replicates(replicates, 20)
+    n = check_int("n", n, minimum=1)
+    fresh = check_fresh(fresh)
+    sigma = check_positive("sigma", sigma, scalar=True)
     fig, _ = _figure()
     fig.clear()
     fig.set_size_inches(15, 4.4)

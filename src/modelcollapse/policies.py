@@ -46,6 +46,7 @@ import numpy as np
 
 from . import gaussian, multivariate
 from ._policy import check_fresh, check_policy, fresh_counts
+from ._special import times_square
 from ._validate import (
     check_choice,
     check_covariance,
@@ -75,21 +76,30 @@ def _scalar(x):
 
 
 def _moment_paths(sizes, fresh, policy, fit):
-    """(a, v) for sigma = 1 after 0..len(sizes) fits: the module's recursion."""
+    """(a, v) for sigma = 1 after 0..len(sizes) fits: the module's recursion.
+
+    The pooled sum of squares is accumulated as a sum of non-negative parts
+    (the new group's within-group spread and its between-group term against
+    the pool) rather than as ``E[sum (x - mu)^2] - N a``, which cancels
+    catastrophically once ``v`` is small against ``a`` (the MLE chain).
+    """
     n = sizes.size
     a = np.zeros(n + 1)
     v = np.ones(n + 1)
     pooled = 0
-    spread = 0.0
+    ss = 0.0
     for i, (m, k) in enumerate(
         zip(sizes.tolist(), fresh_counts(sizes, fresh).tolist(), strict=True)
     ):
         if policy == "replace":
-            pooled, spread = 0, 0.0
+            pooled, ss = 0, 0.0
         size = pooled + m
+        # the model's mean is the pool's mean: E[(gbar - pbar)^2] = (k + k^2 a + (m - k) v) / m^2
+        within = ((m - 1) * (k + (m - k) * v[i]) + k * (m - k) * a[i]) / m
+        between = pooled * (k + k * k * a[i] + (m - k) * v[i]) / (m * size)
+        ss += within + between
         a[i + 1] = ((pooled + m - k) / size) ** 2 * a[i] + (k + (m - k) * v[i]) / size**2
-        spread += k + (m - k) * (v[i] + a[i])
-        v[i + 1] = (spread - size * a[i + 1]) / (size - 1.0 if fit == "unbiased" else size)
+        v[i + 1] = ss / (size - 1.0 if fit == "unbiased" else size)
         pooled = size
     return a, v
 
@@ -163,7 +173,7 @@ def gaussian_mean_squared_error(n, M, sigma=1.0, *, policy="replace", fresh=0.0,
     0.138462
     """
     n, sigma, a, _ = _paths(n, M, sigma, policy, fresh, fit)
-    return _scalar(sigma**2 * a[n])
+    return _scalar(times_square(sigma, a[n]))
 
 
 def gaussian_sigma2_mean(n, M, sigma=1.0, *, policy="replace", fresh=0.0, fit="unbiased"):
@@ -195,7 +205,7 @@ def gaussian_sigma2_mean(n, M, sigma=1.0, *, policy="replace", fresh=0.0, fit="u
     0.962492
     """
     n, sigma, _, v = _paths(n, M, sigma, policy, fresh, fit)
-    return _scalar(sigma**2 * v[n])
+    return _scalar(times_square(sigma, v[n]))
 
 
 def multivariate_mean_squared_error(n, M, cov, *, policy="replace", fresh=0.0, fit="unbiased"):
@@ -321,7 +331,7 @@ def gaussian_stationary_mean_squared_error(M, fresh, sigma=1.0, *, fit="unbiased
     """
     M, _, d, den = _stationary_denominator(M, fresh, fit)
     sigma = check_positive("sigma", sigma)
-    return _scalar(sigma**2 * d / (M * den))
+    return _scalar(times_square(sigma, d / (M * den)))
 
 
 def gaussian_stationary_sigma2(M, fresh, sigma=1.0, *, fit="unbiased"):
@@ -345,7 +355,7 @@ def gaussian_stationary_sigma2(M, fresh, sigma=1.0, *, fit="unbiased"):
     """
     M, f, _, den = _stationary_denominator(M, fresh, fit)
     sigma = check_positive("sigma", sigma)
-    return _scalar(sigma**2 * f * (2 * M - 1 - M * f) / den)
+    return _scalar(times_square(sigma, f * (2 * M - 1 - M * f) / den))
 
 
 def _discrete_checked(M, p0, fresh, n_max):

@@ -39,6 +39,7 @@ import numpy as np
 from scipy import special
 
 from ._rng import as_generator, seed_entropy
+from ._special import times_square
 from ._validate import check_choice, check_int, check_int_array, check_positive
 
 __all__ = ["DESIGNS", "POLICIES", "RegressionChain", "expected_test_error", "simulate"]
@@ -129,14 +130,14 @@ def expected_test_error(n, d, T, *, sigma=1.0, policy="replace", design="fixed")
             f"(E[(X^T X)^-1] = Sigma^-1/(T - d - 1)), got T={int(T[short].ravel()[0])} with "
             f"d={int(d[short].ravel()[0])}"
         )
-    per_fit = sigma**2 * d / (T - d - 1.0)
+    per_fit = d / (T - d - 1.0)  # at sigma = 1; times_square: no overflow in sigma**2 alone
     if policy == "replace":
-        return _scalar(n * per_fit)
+        return _scalar(times_square(sigma, n * per_fit))
     if design == "fixed":
         # sum_{k<=n} 1/k^2 = zeta(2) - zeta(2, n + 1) (Hurwitz zeta), exactly 0 at n = 0.
         squares = np.where(n == 0, 0.0, np.pi**2 / 6 - special.zeta(2.0, n + 1.0))
-        return _scalar(per_fit * squares)
-    return _scalar(sigma**2 * _fresh_accumulate_sum(n, d, T))
+        return _scalar(times_square(sigma, per_fit * squares))
+    return _scalar(times_square(sigma, _fresh_accumulate_sum(n, d, T)))
 
 
 def _fresh_accumulate_sum(n, d, T):
@@ -246,7 +247,7 @@ def simulate(n, d, T, *, sigma=1.0, policy="replace", design="fixed", replicates
     n = check_int("n", n, minimum=0)
     d = check_int("d", d, minimum=1)
     T = check_int("T", T, minimum=d, why=f" >= d={d} (X^T X must be invertible)")
-    sigma = float(check_positive("sigma", sigma))
+    sigma = check_positive("sigma", sigma, scalar=True)
     check_choice("policy", policy, POLICIES)
     check_choice("design", design, DESIGNS)
     replicates = check_int("replicates", replicates, minimum=1)

@@ -19,8 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import special
 
-from ._validate import check_int, check_int_array, check_real
+from ._validate import INT64_MAX, check_int, check_int_array, check_real
 
 __all__ = [
     "Constant",
@@ -44,7 +45,7 @@ class Schedule:
 
     def sizes(self, n):
         """``M_0, ..., M_{n-1}`` as an int64 array of length ``n``."""
-        n = check_int("n", n, minimum=0)
+        n = check_int("n", n, minimum=0, maximum=INT64_MAX)
         return self._sizes(n)
 
     def _sizes(self, n):  # pragma: no cover - every subclass overrides it
@@ -63,7 +64,9 @@ class Schedule:
         """
         n = np.asarray(n, dtype=np.int64)
         if self.constant is not None:
-            return np.asarray(term(np.array([self.constant], dtype=np.int64)))[0] * n
+            value = np.asarray(term(np.array([self.constant], dtype=np.int64)))[0]
+            # an empty sum is 0 even for an infinite term (log(1 - 1/M) at M = 1)
+            return np.where(n == 0, 0.0, value * np.maximum(n, 1))
         n_max = int(n.max()) if n.size else 0
         partial = np.concatenate(([0.0], np.cumsum(term(self._sizes(n_max)))))
         return partial[n]
@@ -91,7 +94,7 @@ class Constant(Schedule):
     bounded = False
 
     def __post_init__(self):
-        object.__setattr__(self, "M", check_int("M", self.M, minimum=1))
+        object.__setattr__(self, "M", check_int("M", self.M, minimum=1, maximum=INT64_MAX))
 
     @property
     def constant(self):
@@ -108,8 +111,7 @@ class Explicit(Schedule):
     values: tuple
 
     def __post_init__(self):
-        raw = np.asarray(self.values)
-        arr = check_int_array("M", raw if raw.size else raw.astype(np.int64), minimum=1)
+        arr = check_int_array("M", self.values, minimum=1)
         if arr.ndim != 1:
             raise ValueError(f"M must be an int or a 1-D sequence of ints, got M={self.values!r}")
         object.__setattr__(self, "values", tuple(int(v) for v in arr))
@@ -131,8 +133,8 @@ class Power(Schedule):
     a: float
 
     def __post_init__(self):
-        object.__setattr__(self, "M0", check_int("M0", self.M0, minimum=1))
-        a = float(check_real("a", self.a))
+        object.__setattr__(self, "M0", check_int("M0", self.M0, minimum=1, maximum=INT64_MAX))
+        a = check_real("a", self.a, scalar=True)
         if a < 0:
             raise ValueError(f"a must be >= 0 (a non-decreasing schedule), got a={self.a!r}")
         object.__setattr__(self, "a", a)
@@ -156,12 +158,26 @@ class Linear(Power):
     a: float = 1.0
 
     def __post_init__(self):
-        if self.a != 1.0:
+        if check_real("a", self.a, scalar=True) != 1.0:
             raise ValueError(f"a of a Linear schedule is 1, got a={self.a!r}; use Power(M0, a)")
         super().__post_init__()
 
     def _sizes(self, n):
+        if n and self.M0 * n >= _INT64_SAFE:  # Python ints: exact, no wrap-around
+            _out_of_range(self, -(-_INT64_SAFE // self.M0) - 1)
         return self.M0 * np.arange(1, n + 1, dtype=np.int64)
+
+    def harmonic_sum(self, n):
+        r""":math:`H_M(n) = H_n / M_0`, exact for any ``M0`` (no int64 sizes are formed).
+
+        Examples
+        --------
+        >>> from modelcollapse.schedule import Linear
+        >>> float(Linear(10**17).harmonic_sum(100))  # H_100 / 10^17
+        5.1873775176396204e-17
+        """
+        n = check_int_array("n", n, minimum=0)
+        return (special.digamma(n + 1.0) + np.euler_gamma) / self.M0
 
 
 @dataclass(frozen=True)
@@ -172,8 +188,8 @@ class Geometric(Schedule):
     r: float
 
     def __post_init__(self):
-        object.__setattr__(self, "M0", check_int("M0", self.M0, minimum=1))
-        r = float(check_real("r", self.r))
+        object.__setattr__(self, "M0", check_int("M0", self.M0, minimum=1, maximum=INT64_MAX))
+        r = check_real("r", self.r, scalar=True)
         if r < 1:
             raise ValueError(f"r must be >= 1 (a non-decreasing schedule), got r={self.r!r}")
         object.__setattr__(self, "r", r)
@@ -195,12 +211,15 @@ def _ceil_sizes(raw, schedule):
     """Round a non-decreasing float schedule up to integers, exact values kept exact."""
     values = np.ceil(raw * (1 - 1e-12))
     if values.size and values[-1] >= _INT64_SAFE:
-        first = int(np.argmax(values >= _INT64_SAFE))
-        raise ValueError(
-            f"{schedule!r} exceeds the int64 range at generation {first}; "
-            "ask for fewer generations or a slower-growing schedule"
-        )
+        _out_of_range(schedule, int(np.argmax(values >= _INT64_SAFE)))
     return values.astype(np.int64)
+
+
+def _out_of_range(schedule, first):
+    raise ValueError(
+        f"{schedule!r} exceeds the int64 range at generation {first}; "
+        "ask for fewer generations or a slower-growing schedule"
+    )
 
 
 def as_schedule(M):
@@ -215,9 +234,11 @@ def as_schedule(M):
     """
     if isinstance(M, Schedule):
         return M
+    if isinstance(M, list | tuple):
+        return Explicit(tuple(M))
     if isinstance(M, str | bytes) or np.ndim(M) == 0:
         return Constant(M)
-    return Explicit(tuple(np.asarray(M).tolist()) if isinstance(M, np.ndarray) else tuple(M))
+    return Explicit(tuple(np.asarray(M).tolist()))
 
 
 def sizes_at_least(M, n, minimum, why=""):
@@ -227,9 +248,12 @@ def sizes_at_least(M, n, minimum, why=""):
     (2 for an unbiased variance, 1 for a categorical refit).
     """
     schedule = as_schedule(M)
-    sizes = schedule.sizes(n)
     if schedule.constant is not None:
         check_int("M", schedule.constant, minimum=minimum, why=why)
-    elif sizes.size and sizes.min() < minimum:
+        # a read-only view, O(1) in memory: closed forms take n = 10**10 generations
+        n = check_int("n", n, minimum=0, maximum=INT64_MAX)
+        return schedule, np.broadcast_to(np.int64(schedule.constant), (n,))
+    sizes = schedule.sizes(n)
+    if sizes.size and sizes.min() < minimum:
         check_int_array("M", sizes, minimum=minimum, why=why)
     return schedule, sizes

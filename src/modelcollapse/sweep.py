@@ -137,6 +137,10 @@ def block_stream(root, point, block):
     >>> bool(a == b)
     True
     """
+    if not isinstance(root, np.random.SeedSequence):
+        raise TypeError(f"root must be a numpy.random.SeedSequence, got root={root!r}")
+    point = check_int("point", point, minimum=0)
+    block = check_int("block", block, minimum=0)
     key = (*root.spawn_key, point, block)
     child = np.random.SeedSequence(root.entropy, spawn_key=key, pool_size=root.pool_size)
     return np.random.default_rng(child)
