@@ -153,6 +153,25 @@ def _logpdf(x, lam, alpha, beta):
     return out
 
 
+#: From this argument on log kve uses Hankel's expansion (scipy's kve returns NaN
+#: beyond about 1.15e9); below order 25 its fifth term is below (2500 / 8e8)^5.
+_Z_HANKEL = 1e8
+
+
+def _log_kve_hankel(a, z):
+    r"""log(e^z K_a(z)) for large z: Hankel's expansion (DLMF 10.40.2), four terms.
+
+    .. math:: K_a(z) \sim \sqrt{\pi/(2z)}\,e^{-z}\sum_k
+              \frac{\prod_{j=1}^k (4a^2 - (2j-1)^2)}{k!\,(8z)^k}
+    """
+    term = np.ones(z.shape)
+    total = np.zeros(z.shape)
+    for k in range(1, 5):
+        term = term * (4 * a * a - (2 * k - 1) ** 2) / (8 * k * z)
+        total += term
+    return 0.5 * (np.log(np.pi / 2) - np.log(z)) + np.log1p(total)
+
+
 def _logpdf_small_order(x, lam, alpha, beta, nu):
     """Order below the Debye threshold: exponentially scaled Bessel ``kve``."""
     out = np.empty(x.shape)
@@ -164,20 +183,24 @@ def _logpdf_small_order(x, lam, alpha, beta, nu):
     out[at0 & (nu <= 0)] = np.inf
     off = ~at0
     z = alpha[off] * np.abs(x[off])
+    log_z = np.log(alpha[off]) + np.log(np.abs(x[off]))  # z itself may underflow to 0
     n = nu[off]
     an = np.abs(n)
     # log K = log kve - z; -z + beta x = -|x| (alpha - sign(x) beta), exact where beta ~ alpha
-    log_k = np.log(special.kve(an, z))
+    log_k = np.empty(z.shape)
+    far = z >= _Z_HANKEL
+    log_k[far] = _log_kve_hankel(an[far], z[far])
+    log_k[~far] = np.log(special.kve(an[~far], z[~far]))
     # kve overflows only where z is so small that K_a(z) = Gamma(a) 2^{a-1} z^{-a}
     # to double precision (a >= 15 there, the next term is z^2 / (4 (a - 1)) < 1e-30).
     over = ~np.isfinite(log_k)
     # log(2) - log(z), not log(2 / z): z may be subnormal, where 2 / z overflows.
     log_k[over] = (special.gammaln(an[over]) - np.log(2.0)
-                   + an[over] * (np.log(2.0) - np.log(z[over])) + z[over])
+                   + an[over] * (np.log(2.0) - log_z[over]) + z[over])
     xo = x[off]
     tilt = -np.abs(xo) * (alpha[off] - np.sign(xo) * beta[off])
     out[off] = (-0.5 * np.log(np.pi) - special.gammaln(lam[off])
-                + n * (np.log(z) - np.log(2.0)) + log_k + tilt)
+                + n * (log_z - np.log(2.0)) + log_k + tilt)
     return out
 
 
@@ -186,26 +209,37 @@ def _logpdf_small_order(x, lam, alpha, beta, nu):
 #   P(X > x) = E[Phi_c((x - beta V) / sqrt V)],  P(X <= x) = E[Phi((x - beta V) / sqrt V)].
 # With V = (2 lam / gamma^2) e^u the density of U is exp(C - lam (e^u - 1 - u)),
 # C = lam log lam - lam - log Gamma(lam). The integrand in u is smooth and
-# decays at least exponentially on the left and doubly exponentially on the
+# decays at least like e^{lam u} on the left and doubly exponentially on the
 # right; it is integrated by the trapezoidal rule after the map
-# u = u0 + sigma sinh(t) centred at its peak u0 with its curvature width sigma,
-# which converges geometrically in the step (the integrand is analytic in a
-# strip |Im t| < pi/4).
+# u = u0 + sigma sinh(t) centred at its peak u0, which converges geometrically
+# in the step (the integrand is analytic in a strip about the real t axis).
+# Each point gets its own node count (a power of two plus one) from the
+# features of its integrand, and its step is halved until two successive
+# levels agree to _RTOL: a point's value never depends on the other points
+# of the array.
 
-#: The peak is searched where the gamma factor is above e^-1500 of its maximum.
+#: The peak is first searched where the gamma factor is above e^-1500 of its maximum.
 _CUT = 1500.0
-#: e^{-u/2} must stay finite.
-_U_FLOOR = -1400.0
+#: Largest step in t; the node spacing in u is about step * sqrt(sigma^2 + (u - u0)^2).
 _STEP = 0.05
-_BISECTIONS = 44
-_CHUNK = 4096
+_BISECTIONS = 56
+#: Successive trapezoid levels must agree to this relative tolerance (the finer
+#: level is then accurate far beyond it: the rule converges geometrically).
+_RTOL = 1e-12
+_EXTRA_LEVELS = 6
+_MAX_LEVEL = 20
+#: points x nodes evaluated at once
+_BLOCK = 2**21
+#: e^{+-u/2} terms beyond e^345 (~1e150) are clipped: Phi is 0 or 1 long before.
+_LOG_CLIP = 345.0
 
 
-def _w(u, xs, bt):
-    """w(u) = (x - beta V)/sqrt(V) with xs = x/theta, bt = beta theta, theta = sqrt(2 lam)/gamma."""
-    with np.errstate(over="ignore"):
-        w = xs * np.exp(-u / 2) - bt * np.exp(u / 2)
-    return np.clip(w, -1e150, 1e150)
+def _w_terms(u, plan):
+    """The two terms of w(u) = x/theta e^{-u/2} - beta theta e^{u/2}, clipped, from their logs."""
+    lxs, sxs, lbt, sbt = plan
+    a = sxs * np.exp(np.minimum(lxs - u / 2, _LOG_CLIP))
+    b = sbt * np.exp(np.minimum(lbt + u / 2, _LOG_CLIP))
+    return a, b
 
 
 def _mills(y):
@@ -213,14 +247,12 @@ def _mills(y):
     return np.sqrt(2 / np.pi) / special.erfcx(-y / np.sqrt(2))
 
 
-def _phi_derivatives(u, lam, xs, bt, sgn):
+def _phi_derivatives(u, lam, plan, sgn):
     """First and second derivative in u of log g_U(u) + log Phi(sgn w(u))."""
-    eu = np.exp(u / 2)
-    with np.errstate(over="ignore"):
-        a = xs / eu
-    y = sgn * np.clip(a - bt * eu, -1e150, 1e150)
-    dy = sgn * np.clip(-0.5 * a - 0.5 * bt * eu, -1e150, 1e150)
-    d2y = sgn * np.clip(0.25 * a - 0.25 * bt * eu, -1e150, 1e150)
+    a, b = _w_terms(u, plan)
+    y = sgn * (a - b)
+    dy = -sgn * 0.5 * (a + b)
+    d2y = sgn * 0.25 * (a - b)
     m = _mills(y)
     with np.errstate(over="ignore", invalid="ignore"):
         d1 = -lam * np.expm1(u) + dy * m
@@ -237,86 +269,135 @@ def _bounds(lam, cut):
     small = np.sqrt(2 * np.e * cut / lam)
     lo = -np.where(small <= 1.0, small, 1.0 + cut / lam)
     hi = np.minimum(np.sqrt(2 * cut / lam), np.maximum(1.7, np.log(2 * cut / lam)))
-    return np.maximum(lo, _U_FLOOR), hi
+    return lo, hi
 
 
-def _log_tail_chunk(x, lam, alpha, beta, sgn):
+def _tail_plan(x, lam, alpha, beta, sgn):
+    """Per point: the map u = u0 + sigma sinh(t) on [t_lo, t_hi] and its first level."""
     gamma = np.exp(0.5 * _log_gamma2(alpha, beta))
     theta = np.sqrt(2 * lam) / gamma
     xs, bt = x / theta, beta * theta
-    a, b = _bounds(lam, _CUT)
+    with np.errstate(divide="ignore"):
+        plan = (np.log(np.abs(xs)), np.sign(xs), np.log(np.abs(bt)), np.sign(bt))
+    lo, hi = _bounds(lam, _CUT)
+    # In a far right tail the peak lies beyond e^-1500 of the gamma factor's
+    # maximum: widen the search until the log integrand decreases there.
+    for _ in range(10):
+        grow = (_phi_derivatives(hi, lam, plan, sgn)[0] > 0) & (hi < 700.0)
+        if not grow.any():
+            break
+        hi = np.where(grow, np.minimum(2 * hi + 1, 700.0), hi)
+    # bisection in asinh(u): lo may be -1e11 (tiny lam) while the peak needs 1e-12
+    a, b = np.arcsinh(lo), np.arcsinh(hi)
     for _ in range(_BISECTIONS):
         mid = 0.5 * (a + b)
-        d1, _ = _phi_derivatives(mid, lam, xs, bt, sgn)
-        up = d1 > 0
+        up = _phi_derivatives(np.sinh(mid), lam, plan, sgn)[0] > 0
         a = np.where(up, mid, a)
         b = np.where(up, b, mid)
-    u0 = 0.5 * (a + b)
+    u0 = np.sinh(0.5 * (a + b))
     log_c = _log_gamma_scaled(lam)
-    # Only where the integrand is within e^-50 of its peak value matters.
-    peak = log_c - lam * (np.expm1(u0) - u0) + special.log_ndtr(sgn * _w(u0, xs, bt))
-    lo, hi = _bounds(lam, np.clip(log_c - peak + 50.0, 50.0, _CUT))
-    _, d2 = _phi_derivatives(u0, lam, xs, bt, sgn)
+    w0 = np.subtract(*_w_terms(u0, plan))
+    peak = log_c - lam * (np.expm1(u0) - u0) + special.log_ndtr(sgn * w0)
+    # Only where the integrand is within e^-50 of its peak value matters; the
+    # peak lies inside these bounds (there the gamma factor is above e^{peak - log_c}).
+    lo, hi = _bounds(lam, np.maximum(log_c - peak + 50.0, 50.0))
+    _, d2 = _phi_derivatives(u0, lam, plan, sgn)
     span = hi - lo
     with np.errstate(divide="ignore", invalid="ignore"):
         sigma = 1.0 / np.sqrt(-d2)
-    sigma = np.where(np.isfinite(sigma) & (sigma > 0), np.minimum(sigma, span), span)
+    # The gamma factor falls doubly exponentially (scale 1 in u) right of its
+    # maximum: the map scale must not exceed that even where lam is tiny.
+    sigma = np.where(np.isfinite(sigma) & (sigma > 0), np.minimum(sigma, 1.0), 1.0)
+    sigma = np.minimum(sigma, span)
     # Where x beta > 0 the factor Phi(+-w) steps at w(u_t) = 0, e^{u_t} = x / (beta theta^2),
     # over a width 1/|w'(u_t)| = 1/sqrt(x beta) in u. If the step cuts the peak (within
-    # 10 widths of it) centre the map on the step and resolve it: the sinh map then
-    # still reaches the peak with nodes 0.1 sigma or closer.
+    # 10 widths of it) centre the map on the step; the peak is then a feature below.
     xb = x * beta
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        u_t = np.log(xs / bt)  # inf where beta is subnormal: then no step cuts the peak
+        u_t = plan[0] - plan[2]  # log(xs / bt); inf where beta is subnormal
         sigma_t = 1.0 / np.sqrt(xb)
     cut = (xb > 0) & (np.abs(u_t - u0) < 10 * sigma) & (sigma_t < sigma) & (u_t > lo) & (u_t < hi)
+    features = [  # (position, width) of what the nodes must resolve away from the centre
+        (np.where(cut, u0, np.nan), sigma),
+        # Phi(+-w) turns where |x / theta| e^{-u/2} = 1 and where |beta theta| e^{u/2} = 1
+        (2 * plan[0], 1.0),
+        (-2 * plan[2], 1.0),
+        # the gamma factor's own maximum, a second mode of the integrand for small lam
+        (np.where(lam < 2, 0.0, np.nan), 1.0),
+    ]
     u0 = np.where(cut, u_t, u0)
     sigma = np.where(cut, sigma_t, sigma)
+    step = np.full(x.shape, _STEP)
+    for where, width in features:
+        inside = np.isfinite(where) & (where > lo) & (where < hi)
+        with np.errstate(invalid="ignore"):
+            need = width / (4 * np.hypot(sigma, where - u0))
+        step = np.where(inside, np.minimum(step, need), step)
     t_lo = -np.arcsinh((u0 - lo) / sigma)
     t_hi = np.arcsinh((hi - u0) / sigma)
-    # Phi(+-w) also turns where |x / theta| e^{-u/2} = 1 and where |beta theta| e^{u/2} = 1,
-    # over O(1) in u. The map spaces nodes by about step * |u - u0| far from u0, so a
-    # turn at distance D needs step <= 0.25 / D (small lam, |x| << sd puts it far out).
-    with np.errstate(divide="ignore"):
-        turns = np.stack([2 * np.log(np.abs(xs)), -2 * np.log(np.abs(bt))])
-    inside = np.isfinite(turns) & (turns > lo) & (turns < hi)
-    reach = np.max(np.where(inside, np.abs(turns - u0), 0.0), axis=0)
-    step = np.minimum(_STEP, 0.25 / np.maximum(reach, 1e-300))
-    count = int(np.ceil(np.max((t_hi - t_lo) / step))) + 1
-    k = np.linspace(0.0, 1.0, count)
-    t = t_lo[:, None] + (t_hi - t_lo)[:, None] * k
-    h = (t_hi - t_lo) / (count - 1)
-    u = u0[:, None] + sigma[:, None] * np.sinh(t)
-    lam_ = lam[:, None]
-    log_g = log_c[:, None] - lam_ * (np.expm1(u) - u)
-    phi = log_g + special.log_ndtr(sgn * _w(u, xs[:, None], bt[:, None]))
-    phi += np.log(sigma[:, None] * np.cosh(t))
+    # one level coarser than the step asks: the first comparison is at that step
+    level = np.clip(np.ceil(np.log2((t_hi - t_lo) / step)) - 1, 3, _MAX_LEVEL - 1).astype(int)
+    names = ("u0", "sigma", "t_lo", "t_hi", "lam", "log_c", "lxs", "sxs", "lbt", "sbt")
+    return dict(zip(names, (u0, sigma, t_lo, t_hi, lam, log_c, *plan), strict=True)), level
+
+
+def _log_integrand(j, level, p, sgn):
+    """Log of the integrand in t at nodes j / 2^level of [t_lo, t_hi], points as rows."""
+    t = p["t_lo"][:, None] + (p["t_hi"] - p["t_lo"])[:, None] * (j / 2.0**level)
+    sigma = p["sigma"][:, None]
+    u = p["u0"][:, None] + sigma * np.sinh(t)
+    plan = tuple(p[k][:, None] for k in ("lxs", "sxs", "lbt", "sbt"))
+    log_g = p["log_c"][:, None] - p["lam"][:, None] * (np.expm1(u) - u)
+    log_phi = special.log_ndtr(sgn * np.subtract(*_w_terms(u, plan)))
+    return log_g + log_phi + np.log(sigma * np.cosh(t))
+
+
+def _integrate_level_group(p, level, sgn):
+    """log of the integral for points sharing a first level; halves the step to convergence."""
+    n = p["u0"].size
+    out = np.full(n, -np.inf)
+    j = np.arange(2**level + 1)
+    phi = _log_integrand(j, level, p, sgn)
     top = np.max(phi, axis=1)
-    safe_top = np.where(np.isfinite(top), top, 0.0)
-    weights = np.ones(count)
-    weights[[0, -1]] = 0.5
-    with np.errstate(divide="ignore"):
-        body = safe_top + np.log(np.exp(phi - safe_top[:, None]) @ weights * h)
-    # Where lo is the floor (lam < ~1), the mass of U below it is not negligible
-    # for tiny lam: P(U < lo) Phi(sgn w(lo)), the Phi factor being constant
-    # there and P(U < lo) = (lam e^lo)^lam / Gamma(lam + 1) to double precision.
-    left_mass = lam * (np.log(lam) + lo) - special.gammaln(lam + 1)
-    left = np.where(lo == _U_FLOOR, left_mass + special.log_ndtr(sgn * _w(lo, xs, bt)), -np.inf)
-    # a probability: rounding may put the log a few ulps above 0
-    return np.minimum(np.logaddexp(np.where(np.isfinite(top), body, -np.inf), left), 0.0)
+    live = np.isfinite(top)
+    terms = np.exp(phi[live] - top[live, None])
+    total = terms.sum(axis=1) - 0.5 * (terms[:, 0] + terms[:, -1])
+    h = (p["t_hi"] - p["t_lo"])[live] / 2.0**level
+    idx = np.nonzero(live)[0]
+    top, value = top[live], h * total
+    for extra in range(1, _EXTRA_LEVELS + 1):
+        fine = level + extra
+        sub = {k: v[idx] for k, v in p.items()}
+        odd = np.exp(_log_integrand(2 * np.arange(2 ** (fine - 1)) + 1, fine, sub, sgn)
+                     - top[:, None]).sum(axis=1)
+        total = total + odd
+        h = h / 2
+        refined = h * total
+        done = (np.abs(refined - value) <= _RTOL * refined) | (extra == _EXTRA_LEVELS) | (
+            fine >= _MAX_LEVEL)
+        out[idx[done]] = top[done] + np.log(refined[done])
+        keep = ~done
+        idx, top, total, h, value = idx[keep], top[keep], total[keep], h[keep], refined[keep]
+        if not idx.size:
+            break
+    return out
 
 
 def _log_tail(x, lam, alpha, beta, upper):
     """log P(X > x) (``upper``) or log P(X <= x), standardised; arrays of one shape."""
     x, lam, alpha, beta = (a.ravel() for a in np.broadcast_arrays(
         *(np.asarray(a, dtype=np.float64) for a in (x, lam, alpha, beta))))
-    shape = np.broadcast_shapes(x.shape)
-    out = np.empty(shape)
     sgn = -1.0 if upper else 1.0
-    for start in range(0, x.size, _CHUNK):
-        sl = slice(start, start + _CHUNK)
-        out[sl] = _log_tail_chunk(x[sl], lam[sl], alpha[sl], beta[sl], sgn)
-    return out
+    plan, level = _tail_plan(x, lam, alpha, beta, sgn)
+    out = np.empty(x.size)
+    for lev in np.unique(level):
+        members = np.nonzero(level == lev)[0]
+        rows = max(1, _BLOCK // 2 ** (lev + 2))  # the finest level evaluated holds 2^(lev+1) nodes
+        for start in range(0, members.size, rows):
+            sel = members[start:start + rows]
+            out[sel] = _integrate_level_group({k: v[sel] for k, v in plan.items()}, lev, sgn)
+    # a probability: rounding may put the log a few ulps above 0
+    return np.minimum(out, 0.0)
 
 
 # ---------------------------------------------------------------------------
@@ -586,7 +667,9 @@ def _distance_one(lam, metric):
     def log_ratio(x):
         return _logpdf(x, lam, alpha, 0.0) - stats.norm.logpdf(x)
 
-    grid = np.concatenate([np.geomspace(1e-6, 1.0, 200), np.linspace(1.0, 60.0, 6000)[1:]])
+    # For small lam the law is nearly a point mass at 0 (V^lam is almost uniform in
+    # log V) and the densities first cross near |x| ~ 5 lam: the grid reaches 1e-300.
+    grid = np.concatenate([np.geomspace(1e-300, 1.0, 2000), np.linspace(1.0, 60.0, 6000)[1:]])
     values = log_ratio(grid)
     change = np.nonzero(np.sign(values[:-1]) != np.sign(values[1:]))[0]
     roots = np.array([optimize.brentq(log_ratio, grid[i], grid[i + 1], xtol=1e-15, rtol=1e-15)
