@@ -20,6 +20,7 @@ __all__ = [
     "check_frequency_table",
     "check_int",
     "check_int_array",
+    "check_not_complex",
     "check_positive",
     "check_real",
     "check_records",
@@ -193,3 +194,10 @@ def check_sizes_per_row(name, value, rows, *, minimum, why=""):
             f"got shape {arr.shape}"
         )
     return np.broadcast_to(arr, (rows,)).copy()
+
+
+def check_not_complex(name, value):
+    """Return ``value`` as a float64 array; complex input is a ``TypeError``, not a cast."""
+    if np.iscomplexobj(value):
+        raise TypeError(f"{name} must be real, got complex {name}={_shown(value)}")
+    return np.asarray(value, dtype=np.float64)

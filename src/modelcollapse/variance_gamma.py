@@ -45,7 +45,7 @@ from scipy import optimize, special, stats
 from scipy.stats._distn_infrastructure import _ShapeInfo
 
 from ._special import _STIRLING, _odd_power_series, log_gamma_ratio_scaled
-from ._validate import check_choice, check_positive
+from ._validate import check_choice, check_not_complex, check_positive
 
 __all__ = ["KS_RATE", "TV_RATE", "normal_distance", "variance_gamma", "variance_gamma_gen"]
 
@@ -112,10 +112,18 @@ def _log_gamma2(alpha, beta):
     return np.log(alpha - b) + np.log(alpha + b)
 
 
+def _real(**arrays):
+    """The arguments as float64 arrays of one shape; complex input is a TypeError.
+
+    scipy's complex-step derivative would otherwise be cast to real (with a
+    ComplexWarning) and silently lose its imaginary part, as for ``norminvgauss``.
+    """
+    return np.broadcast_arrays(*(check_not_complex(k, v) for k, v in arrays.items()))
+
+
 def _logpdf(x, lam, alpha, beta):
     """Log density at standardised ``x`` (loc 0, scale 1); arrays of one shape."""
-    x, lam, alpha, beta = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64)
-                                                for a in (x, lam, alpha, beta)))
+    x, lam, alpha, beta = _real(x=x, lam=lam, alpha=alpha, beta=beta)
     out = np.empty(x.shape)
     nu = lam - 0.5
     # lam log(gamma^2) - 2 nu log(alpha) = lam log(gamma^2 / alpha^2) + log(alpha)
@@ -385,8 +393,7 @@ def _integrate_level_group(p, level, sgn):
 
 def _log_tail(x, lam, alpha, beta, upper):
     """log P(X > x) (``upper``) or log P(X <= x), standardised; arrays of one shape."""
-    x, lam, alpha, beta = (a.ravel() for a in np.broadcast_arrays(
-        *(np.asarray(a, dtype=np.float64) for a in (x, lam, alpha, beta))))
+    x, lam, alpha, beta = (a.ravel() for a in _real(x=x, lam=lam, alpha=alpha, beta=beta))
     sgn = -1.0 if upper else 1.0
     plan, level = _tail_plan(x, lam, alpha, beta, sgn)
     out = np.empty(x.size)
@@ -468,8 +475,7 @@ def _solve_probability(q, lam, alpha, beta, upper):
     Below 1/2 the probability itself is matched (P(X <= x) for ppf); above,
     the other tail is matched to ``1 - q``, exact for q >= 1/2 (Sterbenz).
     """
-    q, lam, alpha, beta = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64)
-                                                for a in (q, lam, alpha, beta)))
+    q, lam, alpha, beta = _real(q=q, lam=lam, alpha=alpha, beta=beta)
     small = q <= 0.5
     log_p = np.where(small, np.log(np.where(small, q, 0.5)), np.log1p(-np.where(small, 0.5, q)))
     out = np.empty(q.shape)
@@ -497,6 +503,23 @@ def _moments(lam, alpha, beta):
     skew = 3 * beta * np.sqrt(2 * a) * (1 + 2 * rho / 3) / (np.sqrt(lam) * (1 + rho) ** 1.5)
     kurt = 3 * (1 + 4 * rho + 2 * rho**2) / (lam * (1 + rho) ** 2)
     return mean, var, skew, kurt
+
+
+def _raw_moment(n, lam, alpha, beta):
+    r"""E[X^n] at loc 0 from the cumulants.
+
+    :math:`K(t) = -\lambda\log(1 - t/(\alpha - \beta)) - \lambda\log(1 + t/(\alpha + \beta))`,
+    so :math:`\kappa_k = \lambda (k-1)!\,((\alpha-\beta)^{-k} + (-1)^k(\alpha+\beta)^{-k})`
+    and :math:`\mu'_n = \sum_{k=1}^n \binom{n-1}{k-1}\kappa_k\mu'_{n-k}`.
+    """
+    lam, alpha, beta = _real(lam=lam, alpha=alpha, beta=beta)
+    kappa = [lam * special.factorial(k - 1)
+             * ((alpha - beta) ** -k + (-1) ** k * (alpha + beta) ** -k) for k in range(1, n + 1)]
+    raw = [np.ones(lam.shape)]
+    for m in range(1, n + 1):
+        raw.append(sum(special.comb(m - 1, k - 1) * kappa[k - 1] * raw[m - k]
+                       for k in range(1, m + 1)))
+    return raw[n]
 
 
 def _moment_ratio(rho):
@@ -622,7 +645,10 @@ class variance_gamma_gen(stats.rv_continuous):
         return beta * v + np.sqrt(v) * random_state.standard_normal(size=size)
 
     def _stats(self, lam, alpha, beta):
-        return _moments(lam, alpha, beta)
+        return _moments(*_real(lam=lam, alpha=alpha, beta=beta))
+
+    def _munp(self, n, lam, alpha, beta):
+        return _raw_moment(int(n), lam, alpha, beta)
 
     def _fitstart(self, data):
         """Method-of-moments start: solve skew^2/kurt for rho, then lam, gamma, beta, loc."""
@@ -639,6 +665,34 @@ class variance_gamma_gen(stats.rv_continuous):
         beta = np.sign(skew) * np.sqrt(rho / (2 * a))
         alpha = np.sqrt(1 / a + beta**2)
         return lam, alpha, beta, mean - 2 * lam * a * beta, 1.0
+
+    def _reduce_func(self, args, kwds, data=None):
+        """Move the fit's start inside the domain when alpha or beta is held fixed.
+
+        ``_fitstart`` cannot see the fixed values, so its (alpha, beta) may have
+        |beta| >= alpha once one of them is replaced by the fixed value, where the
+        likelihood is zero everywhere nearby and the optimiser cannot move.
+        """
+        fixed = {}
+        for j, name in enumerate(("lam", "alpha", "beta", "loc", "scale")):
+            keys = (f"f{name}",) if j > 2 else (f"f{j}", f"f{name}", f"fix_{name}")
+            for key in keys:
+                if kwds.get(key) is not None:
+                    fixed[j] = float(kwds[key])
+        start = [fixed.get(j, float(v)) for j, v in enumerate(args)]
+        lam, alpha, beta, _, scale = start
+        if data is not None and not alpha > abs(beta) and not {1, 2} <= fixed.keys():
+            x = np.asarray(data, dtype=np.float64) / scale
+            mean, var = x.mean(), x.var()
+            if 2 in fixed:  # alpha free: a = 1/gamma^2 from var = 2 lam a (1 + 2 a beta^2)
+                a = 2 * var / (2 * lam + np.sqrt(4 * lam**2 + 16 * lam * beta**2 * var))
+                alpha = np.sqrt(1 / a + beta**2)
+            else:  # beta free: keep its sign, halve it into the domain
+                beta = np.sign(beta) * min(abs(beta), alpha / 2)
+            loc = scale * (mean - 2 * lam * beta / ((alpha - beta) * (alpha + beta)))
+            args = [lam, alpha, beta, loc, args[4]]
+            args = [fixed.get(j, v) if j in fixed else v for j, v in enumerate(args)]
+        return super()._reduce_func(list(args), kwds, data)
 
 
 variance_gamma = variance_gamma_gen(name="variance_gamma")
