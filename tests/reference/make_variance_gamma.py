@@ -106,7 +106,7 @@ def log_tail_by_density(x, lam, a, b, upper):
     pts = [x]
     step = scale / 64
     near = abs(x)
-    while near < step:  # |x| far below the tail's scale: resolve |t|^(2 lam - 1) from |x| on
+    while 4 * near < step:  # |x| far below the tail's scale: resolve |t|^(2 lam - 1) from |x| on
         near *= 2
         pts.append(x + sign * (near - abs(x)))
     while step < 400 * scale:
