@@ -230,7 +230,8 @@ def _logpdf_small_order(x, lam, alpha, beta, nu):
 _CUT = 1500.0
 #: Largest step in t; the node spacing in u is about step * sqrt(sigma^2 + (u - u0)^2).
 _STEP = 0.05
-_BISECTIONS = 56
+#: safeguarded Newton steps for the peak (bisections in asinh(u) need about 56)
+_PEAK_STEPS = 80
 #: Successive trapezoid levels must agree to this relative tolerance (the finer
 #: level is then accurate far beyond it: the rule converges geometrically).
 _RTOL = 1e-12
@@ -280,6 +281,37 @@ def _bounds(lam, cut):
     return lo, hi
 
 
+def _peak(lo, hi, lam, plan, sgn):
+    """Where the log integrand's slope vanishes: Newton steps inside a shrinking bracket.
+
+    The bracket is halved in asinh(u) when a Newton step would leave it (lo may be
+    -1e11 for tiny lam while the peak sits near 0). Each point stops at its own
+    convergence, so its result does not depend on the other points.
+    """
+    s_lo, s_hi = np.arcsinh(lo), np.arcsinh(hi)
+    u = np.zeros(lo.shape)
+    active = np.arange(lo.size)
+    for _ in range(_PEAK_STEPS):
+        ua = u[active]
+        sub = tuple(v[active] for v in plan)
+        d1, d2 = _phi_derivatives(ua, lam[active], sub, sgn)
+        up = d1 > 0
+        s_lo[active] = np.where(up, np.arcsinh(ua), s_lo[active])
+        s_hi[active] = np.where(up, s_hi[active], np.arcsinh(ua))
+        a, b = s_lo[active], s_hi[active]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            newton = ua - d1 / d2
+            ok = (d2 < 0) & (np.arcsinh(newton) > a) & (np.arcsinh(newton) < b)
+        nxt = np.where(ok, newton, np.sinh(0.5 * (a + b)))
+        done = (np.abs(nxt - ua) <= 1e-12 * np.maximum(1.0, np.abs(ua))) | (b - a <= 1e-14) | (
+            d1 == 0)
+        u[active] = np.where(d1 == 0, ua, nxt)
+        active = active[~done]
+        if not active.size:
+            break
+    return u
+
+
 def _tail_plan(x, lam, alpha, beta, sgn):
     """Per point: the map u = u0 + sigma sinh(t) on [t_lo, t_hi] and its first level."""
     gamma = np.exp(0.5 * _log_gamma2(alpha, beta))
@@ -295,14 +327,7 @@ def _tail_plan(x, lam, alpha, beta, sgn):
         if not grow.any():
             break
         hi = np.where(grow, np.minimum(2 * hi + 1, 700.0), hi)
-    # bisection in asinh(u): lo may be -1e11 (tiny lam) while the peak needs 1e-12
-    a, b = np.arcsinh(lo), np.arcsinh(hi)
-    for _ in range(_BISECTIONS):
-        mid = 0.5 * (a + b)
-        up = _phi_derivatives(np.sinh(mid), lam, plan, sgn)[0] > 0
-        a = np.where(up, mid, a)
-        b = np.where(up, b, mid)
-    u0 = np.sinh(0.5 * (a + b))
+    u0 = _peak(lo, hi, lam, plan, sgn)
     log_c = _log_gamma_scaled(lam)
     w0 = np.subtract(*_w_terms(u0, plan))
     peak = log_c - lam * (np.expm1(u0) - u0) + special.log_ndtr(sgn * w0)
@@ -412,7 +437,11 @@ def _log_tail(x, lam, alpha, beta, upper):
 
 
 def _quantile(log_p, lam, alpha, beta, upper):
-    """Solve log P(X <= x) = log_p (or log P(X > x) = log_p if ``upper``)."""
+    """Solve log P(X <= x) = log_p (or log P(X > x) = log_p if ``upper``).
+
+    Only the points not yet bracketed (then not yet converged) are evaluated,
+    and each step's tail value serves both the residual and the Newton slope.
+    """
     log_p, lam, alpha, beta = np.broadcast_arrays(log_p, lam, alpha, beta)
     shape = log_p.shape
     log_p, lam, alpha, beta = (np.asarray(a, dtype=np.float64).ravel()
@@ -420,35 +449,45 @@ def _quantile(log_p, lam, alpha, beta, upper):
     m, v, _, _ = _moments(lam, alpha, beta)
     sd = np.sqrt(v)
 
-    def excess(x):
-        # increasing in x whichever tail is solved for
-        val = _log_tail(x, lam, alpha, beta, upper) - log_p
-        return -val if upper else val
+    def excess(x, i):
+        """log tail and the residual, increasing in x whichever tail is solved for."""
+        tail = _log_tail(x, lam[i], alpha[i], beta[i], upper)
+        return tail, (log_p[i] - tail) if upper else (tail - log_p[i])
 
+    everything = np.arange(log_p.size)
     lo, hi = m - sd, m + sd
+    f_lo, f_hi = excess(lo, everything)[1], excess(hi, everything)[1]
     for _ in range(2100):
-        f_lo, f_hi = excess(lo), excess(hi)
-        ok = (f_lo <= 0) & (f_hi >= 0)
-        if ok.all():
+        # an end on the wrong side becomes the other end; the bracket doubles outwards
+        for wrong, end, other, f_end, f_other, away in ((f_lo > 0, lo, hi, f_lo, f_hi, -1.0),
+                                                         (f_hi < 0, hi, lo, f_hi, f_lo, 1.0)):
+            i = np.nonzero(wrong)[0]
+            if i.size:
+                width = hi[i] - lo[i]
+                other[i], f_other[i] = end[i], f_end[i]
+                end[i] = end[i] + away * 2 * width
+                f_end[i] = excess(end[i], i)[1]
+        if not ((f_lo > 0) | (f_hi < 0)).any():
             break
-        width = hi - lo
-        lo = np.where(f_lo > 0, lo - width, lo)
-        hi = np.where(f_hi < 0, hi + width, hi)
     x = np.where(np.abs(f_lo) < np.abs(f_hi), lo, hi)
     tol = 2 * np.finfo(float).eps * np.maximum(1.0, np.abs(log_p))
+    active = everything
     for _ in range(300):
-        fx = excess(x)
-        lo = np.where(fx < 0, x, lo)
-        hi = np.where(fx > 0, x, hi)
+        xa = x[active]
+        tail, fx = excess(xa, active)
+        lo[active] = np.where(fx < 0, xa, lo[active])
+        hi[active] = np.where(fx > 0, xa, hi[active])
+        la, ha = lo[active], hi[active]
         # d/dx log F = f / F (or -f / S): in log space
-        slope = np.exp(_logpdf(x, lam, alpha, beta) - _log_tail(x, lam, alpha, beta, upper))
+        slope = np.exp(_logpdf(xa, lam[active], alpha[active], beta[active]) - tail)
         with np.errstate(divide="ignore", invalid="ignore"):
-            newton = x - fx / slope
-        inside = np.isfinite(newton) & (newton > lo) & (newton < hi)
-        nxt = np.where(inside, newton, _split(lo, hi))
-        done = (np.abs(fx) <= tol) | (nxt == x) | (np.nextafter(lo, hi) >= hi)
-        x = np.where(done, x, nxt)
-        if done.all():
+            newton = xa - fx / slope
+        inside = np.isfinite(newton) & (newton > la) & (newton < ha)
+        nxt = np.where(inside, newton, _split(la, ha))
+        done = (np.abs(fx) <= tol[active]) | (nxt == xa) | (np.nextafter(la, ha) >= ha)
+        x[active] = np.where(done, xa, nxt)
+        active = active[~done]
+        if not active.size:
             break
     return x.reshape(shape)
 
