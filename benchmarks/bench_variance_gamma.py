@@ -1,4 +1,4 @@
-"""Benchmark: variance_gamma pdf and cdf on 10^6 points against scipy's generic fallback.
+"""Benchmark: variance_gamma pdf, cdf and ppf against scipy's generic fallback.
 
 The reference is an ``rv_continuous`` subclass that defines only ``_pdf``, the
 textbook density with ``scipy.special.kv`` and ``gamma`` (vectorised, not in log
@@ -7,7 +7,10 @@ point. Its pdf is timed on all points; its cdf is far too slow for 10^6 points, 
 it is timed on ``--fallback-points`` points (default 2000) and scaled linearly
 (one quad per point); the scaling is printed. Both are timed in this process, on
 the same parameters and points. The count of non-finite values the plain pdf
-returns (overflow of kv or gamma at large lam) is printed too.
+returns (overflow of kv or gamma at large lam) is printed too. The ppf (ours: Newton
+steps in log space on the mixture integral; the fallback: scipy's root finding on its
+quad cdf) is timed on ``--ppf-points`` probabilities (default 200) for ours and 5 for
+the fallback, scaled per point.
 
 Run: ``PYTHONPATH=src python benchmarks/bench_variance_gamma.py``.
 """
@@ -56,6 +59,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=10**6)
     parser.add_argument("--fallback-points", type=int, default=2000)
+    parser.add_argument("--ppf-points", type=int, default=200)
     args = parser.parse_args()
 
     rng = np.random.default_rng(0)
@@ -77,6 +81,13 @@ def main():
             warnings.simplefilter("ignore")  # quad's IntegrationWarning, nan at the singular 0
             theirs = _time(fallback.cdf, few, *shape) * scale
         print(f"{shape!s:<30} {'cdf':<4} {ours:>9.2f} {theirs:>13.0f} {theirs / ours:>7.0f}")
+        q = rng.random(args.ppf_points)
+        ours = _time(variance_gamma.ppf, q, *shape) / q.size
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theirs = _time(fallback.ppf, q[:5], *shape) / 5
+        print(f"{shape!s:<30} {'ppf':<4} {ours * 1e3:>7.2f}ms {theirs * 1e3:>11.0f}ms "
+              f"{theirs / ours:>7.0f}  (per point)")
     print(f"fallback cdf timed on {args.fallback_points} points and scaled x{scale:.0f} "
           f"to {args.points} points (its cost is linear: one quad per point); "
           f"pdf timed on all {args.points} points, best of 3.")

@@ -263,9 +263,14 @@ def _phi_derivatives(u, lam, plan, sgn):
     dy = -sgn * 0.5 * (a + b)
     d2y = sgn * 0.25 * (a - b)
     m = _mills(y)
+    # y + m ~ -1/y (1 - 2/y^2 + 10/y^4) as y -> -inf, where the sum itself cancels
+    # (at y = -1e7 it would be rounding noise)
+    far = y < -1e4
+    s = np.where(far, 1 / y, -1e-4) ** 2
+    y_plus_m = np.where(far, -(1 - 2 * s + 10 * s * s) / np.where(far, y, -1e4), y + m)
     with np.errstate(over="ignore", invalid="ignore"):
         d1 = -lam * np.expm1(u) + dy * m
-        d2 = -lam * np.exp(u) + d2y * m - dy * dy * m * (y + m)
+        d2 = -lam * np.exp(u) + d2y * m - dy * dy * m * y_plus_m
     return d1, d2
 
 
@@ -320,13 +325,18 @@ def _tail_plan(x, lam, alpha, beta, sgn):
     with np.errstate(divide="ignore"):
         plan = (np.log(np.abs(xs)), np.sign(xs), np.log(np.abs(bt)), np.sign(bt))
     lo, hi = _bounds(lam, _CUT)
-    # In a far right tail the peak lies beyond e^-1500 of the gamma factor's
-    # maximum: widen the search until the log integrand decreases there.
+    # In a far tail the peak may lie beyond e^-1500 of the gamma factor's maximum:
+    # widen the search until the log integrand decreases outwards at both ends.
     for _ in range(10):
         grow = (_phi_derivatives(hi, lam, plan, sgn)[0] > 0) & (hi < 700.0)
         if not grow.any():
             break
         hi = np.where(grow, np.minimum(2 * hi + 1, 700.0), hi)
+    for _ in range(64):
+        grow = _phi_derivatives(lo, lam, plan, sgn)[0] < 0
+        if not grow.any():
+            break
+        lo = np.where(grow, 2 * lo - 1, lo)
     u0 = _peak(lo, hi, lam, plan, sgn)
     log_c = _log_gamma_scaled(lam)
     w0 = np.subtract(*_w_terms(u0, plan))
@@ -343,15 +353,19 @@ def _tail_plan(x, lam, alpha, beta, sgn):
     sigma = np.where(np.isfinite(sigma) & (sigma > 0), np.minimum(sigma, 1.0), 1.0)
     sigma = np.minimum(sigma, span)
     # Where x beta > 0 the factor Phi(+-w) steps at w(u_t) = 0, e^{u_t} = x / (beta theta^2),
-    # over a width 1/|w'(u_t)| = 1/sqrt(x beta) in u. If the step cuts the peak (within
-    # 10 widths of it) centre the map on the step; the peak is then a feature below.
+    # over a width 1/|w'(u_t)| = 1/sqrt(x beta) in u. Where the integrand there is
+    # within e^-40 of its peak value the step matters: if it is narrower than the
+    # peak the map is centred on it (the peak is then a feature), else it is a feature.
     xb = x * beta
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         u_t = plan[0] - plan[2]  # log(xs / bt); inf where beta is subnormal
         sigma_t = 1.0 / np.sqrt(xb)
-    cut = (xb > 0) & (np.abs(u_t - u0) < 10 * sigma) & (sigma_t < sigma) & (u_t > lo) & (u_t < hi)
+        at_step = log_c - lam * (np.expm1(u_t) - u_t) - np.log(2.0)  # Phi(0) = 1/2
+        matters = (xb > 0) & (u_t > lo) & (u_t < hi) & (at_step > peak - 40.0)
+    cut = matters & (sigma_t < sigma)
     features = [  # (position, width) of what the nodes must resolve away from the centre
         (np.where(cut, u0, np.nan), sigma),
+        (np.where(matters & ~cut, u_t, np.nan), sigma_t),
         # Phi(+-w) turns where |x / theta| e^{-u/2} = 1 and where |beta theta| e^{u/2} = 1
         (2 * plan[0], 1.0),
         (-2 * plan[2], 1.0),
