@@ -266,8 +266,9 @@ def _phi_derivatives(u, lam, plan, sgn):
     # y + m ~ -1/y (1 - 2/y^2 + 10/y^4) as y -> -inf, where the sum itself cancels
     # (at y = -1e7 it would be rounding noise)
     far = y < -1e4
-    s = np.where(far, 1 / y, -1e-4) ** 2
-    y_plus_m = np.where(far, -(1 - 2 * s + 10 * s * s) / np.where(far, y, -1e4), y + m)
+    yf = np.where(far, y, -1e4)
+    s = (1 / yf) ** 2
+    y_plus_m = np.where(far, -(1 - 2 * s + 10 * s * s) / yf, y + m)
     with np.errstate(over="ignore", invalid="ignore"):
         d1 = -lam * np.expm1(u) + dy * m
         d2 = -lam * np.exp(u) + d2y * m - dy * dy * m * y_plus_m
