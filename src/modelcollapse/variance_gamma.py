@@ -33,7 +33,9 @@ order the log density is a sum of terms of size :math:`O(\lambda)`
 (:math:`\lambda\log(\gamma^2/\alpha^2)` against the exponential tilt) whose
 rounding does not cancel, so the relative error is about :math:`\lambda`
 times the machine epsilon: measured 1.4e-9 at :math:`\lambda = 10^6`,
-:math:`\beta/\alpha = 0.75` (the density's integral).
+:math:`\beta/\alpha = 0.75` (the density's integral). The distribution
+functions are accurate to about 4e-13 relatively on both sides of the median
+(measured against a 40-digit mpmath reference, ``tests/reference``).
 """
 
 from __future__ import annotations
@@ -616,16 +618,27 @@ class variance_gamma_gen(stats.rv_continuous):
     :math:`3\beta\sqrt{2}(1 + 2\rho/3)/(\gamma\sqrt{\lambda}(1+\rho)^{3/2})` and
     excess kurtosis :math:`3(1 + 4\rho + 2\rho^2)/(\lambda(1+\rho)^2)`.
 
+    Raw moments of any order (``moment``, ``_munp``) follow from the
+    cumulants :math:`\kappa_k = \lambda (k-1)!\,((\alpha-\beta)^{-k} +
+    (-1)^k(\alpha+\beta)^{-k})`, so ``fit(method="MM")`` is fast.
+
     Numerics: the log density uses the exponentially scaled ``kve`` below
-    order 25 and Debye's uniform asymptotic expansion of :math:`K_\nu(\nu t)`
-    (12 terms) from order 25 on, with the :math:`O(\nu\log\nu)` terms
-    cancelled analytically, so :math:`\lambda` up to :math:`10^6` and beyond
-    works where ``kve`` overflows. ``cdf`` and ``sf`` are computed separately
-    (neither as one minus the other) as gamma-mixture integrals of
-    :math:`\Phi` and :math:`\Phi_c` by a peak-centred sinh-mapped
-    trapezoidal rule, to about 1e-11 relative accuracy in both tails down to
-    the smallest double. ``ppf``/``isf`` solve in log space by safeguarded
-    Newton steps.
+    order 25 (Hankel's large-argument expansion from :math:`\alpha|x| = 10^8`
+    on, where ``kve`` fails) and Debye's uniform asymptotic expansion of
+    :math:`K_\nu(\nu t)` (12 terms) from order 25 on, with the
+    :math:`O(\nu\log\nu)` terms cancelled analytically, so :math:`\lambda`
+    up to :math:`10^6` and beyond works where ``kve`` overflows. ``cdf`` and
+    ``sf`` are computed separately (neither as one minus the other) as
+    gamma-mixture integrals of :math:`\Phi` and :math:`\Phi_c` by a
+    sinh-mapped trapezoidal rule whose step is halved, point by point, until
+    two levels agree to 1e-12: against a 40-digit reference both tails,
+    including the one above 1/2, at small :math:`\lambda`, at
+    :math:`|\beta|/\alpha = 1 - 10^{-6}` and in far tails, are within 4e-13
+    relatively (``logcdf``/``logsf`` far beyond the double range within the
+    rounding of the log itself), and a value does not depend on the other
+    points of the array. ``ppf``/``isf`` solve in log space by safeguarded
+    Newton steps. Complex arguments raise ``TypeError`` (a complex-step
+    derivative would silently lose its imaginary part).
 
     In the Gaussian recursion of Shumailov et al. (2023),
     :math:`X^1_j - \mu_1` is variance-gamma with :math:`\lambda = (M-1)/2`,
