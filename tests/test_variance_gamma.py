@@ -105,34 +105,32 @@ def test_large_order_route_is_continuous_at_its_threshold():
 
 t, L, A, B = sp.symbols("t L A B", real=True)
 # the cumulant generating function of VG(L, A, B) at loc 0
-CUMULANTS = [sp.diff(-L * sp.log(1 - (2 * B * t + t**2) / (A**2 - B**2)), t, k).subs(t, 0)
-             for k in range(1, 5)]
+CGF = -L * sp.log(1 - (2 * B * t + t**2) / (A**2 - B**2))
+CUMULANTS = [sp.diff(CGF, t, k).subs(t, 0) for k in range(1, 5)]
+# the raw moments E[X^n] are the Taylor coefficients of the mgf exp(K(t))
+RAW = [sp.diff(sp.exp(CGF), t, n).subs(t, 0) for n in range(1, 7)]
+
+
+def _evaluate(exprs, p):
+    at = dict(zip((L, A, B), (sp.Float(v, 40) for v in p), strict=True))
+    return [float(e.evalf(40, subs=at)) for e in exprs]
 
 
 @settings(max_examples=30, deadline=None)
 @given(params)
 def test_stats_are_the_cumulants_of_the_mgf(p):
-    lam, alpha, beta = p
-    at = {L: sp.Float(lam, 40), A: sp.Float(alpha, 40), B: sp.Float(beta, 40)}
-    k1, k2, k3, k4 = (float(k.evalf(40, subs=at)) for k in CUMULANTS)
-    mean, var, skew, kurt = variance_gamma.stats(lam, alpha, beta, moments="mvsk")
+    k1, k2, k3, k4 = _evaluate(CUMULANTS, p)
+    mean, var, skew, kurt = variance_gamma.stats(*p, moments="mvsk")
     np.testing.assert_allclose([mean, var, skew, kurt],
                                [k1, k2, k3 / k2**1.5, k4 / k2**2], rtol=1e-9)
-
-
-# the raw moments E[X^n] are the Taylor coefficients of the mgf exp(K(t))
-RAW = [sp.diff(sp.exp(-L * sp.log(1 - (2 * B * t + t**2) / (A**2 - B**2))), t, n).subs(t, 0)
-       for n in range(1, 7)]
 
 
 @settings(max_examples=20, deadline=None)
 @given(params)
 def test_raw_moments_are_the_derivatives_of_the_mgf(p):
-    """``_munp`` (closed form from the cumulants): moment 5 no longer integrates the ppf."""
-    lam, alpha, beta = p
-    at = {L: sp.Float(lam, 40), A: sp.Float(alpha, 40), B: sp.Float(beta, 40)}
-    expected = [float(r.evalf(40, subs=at)) for r in RAW]
-    got = [variance_gamma.moment(n, lam, alpha, beta) for n in range(1, 7)]
+    """``moment`` of any order: ``_munp``, closed form from the cumulants."""
+    expected = _evaluate(RAW, p)
+    got = [variance_gamma.moment(n, *p) for n in range(1, 7)]
     # odd moments of a nearly symmetric law are sums of cancelling terms: absolute
     # tolerance on the scale of the even moment of that order
     scale = [abs(expected[1]) ** (n / 2) for n in range(1, 7)]
