@@ -239,6 +239,24 @@ def test_pdf_is_the_derivative_of_the_cdf(p, z):
     assert slope == pytest.approx(variance_gamma.pdf(x, lam, alpha, beta), rel=1e-5, abs=1e-9 / sd)
 
 
+def test_cdf_and_sf_are_complements_over_extreme_laws():
+    """lam 1e-6 .. 1e6, |beta|/alpha up to 1 - 1e-6, 40 sd out, |x| from 1e-300 to 1e12.
+
+    Both tails are separate integrals, so their sum tests each (a missed feature of
+    either integrand shows here: tiny lam puts the law's mass across 1/lam units of log V).
+    """
+    rng = np.random.default_rng(20)
+    n = 400
+    lam = np.exp(rng.uniform(np.log(1e-6), np.log(1e6), n))
+    alpha = np.exp(rng.uniform(-2.0, 2.0, n))
+    beta = alpha * rng.choice([0.0, 0.5, 0.99, -0.9, 1 - 1e-6, -(1 - 1e-6)], n)
+    mean, var, _, _ = _moments(lam, alpha, beta)
+    x = mean + rng.uniform(-40.0, 40.0, n) * np.sqrt(var)
+    x = np.where(rng.random(n) < 0.2, rng.choice([1e-8, -1e-8, 1e-300, 1e9, -1e12], n), x)
+    total = variance_gamma.cdf(x, lam, alpha, beta) + variance_gamma.sf(x, lam, alpha, beta)
+    np.testing.assert_allclose(total, 1.0, rtol=0, atol=1e-13)
+
+
 @settings(max_examples=10, deadline=None)
 @given(params, st.lists(st.floats(-30.0, 30.0), min_size=2, max_size=4))
 @example((0.05, 1.0, 0.0), [0.0031622776601683794, 1e-8])

@@ -232,8 +232,9 @@ def _logpdf_small_order(x, lam, alpha, beta, nu):
 _CUT = 1500.0
 #: Largest step in t; the node spacing in u is about step * sqrt(sigma^2 + (u - u0)^2).
 _STEP = 0.05
-#: safeguarded Newton steps for the peak (bisections in asinh(u) need about 56)
-_PEAK_STEPS = 80
+#: safeguarded Newton steps for the peak (far out in a doubly exponential tail,
+#: after a bisection, Newton creeps back by about one unit of u per step)
+_PEAK_STEPS = 300
 #: Successive trapezoid levels must agree to this relative tolerance (the finer
 #: level is then accurate far beyond it: the rule converges geometrically).
 _RTOL = 1e-12
@@ -308,12 +309,14 @@ def _peak(lo, hi, lam, plan, sgn):
         s_hi[active] = np.where(up, s_hi[active], np.arcsinh(ua))
         a, b = s_lo[active], s_hi[active]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            newton = ua - d1 / d2
-            ok = (d2 < 0) & (np.arcsinh(newton) > a) & (np.arcsinh(newton) < b)
-        nxt = np.where(ok, newton, np.sinh(0.5 * (a + b)))
-        done = (np.abs(nxt - ua) <= 1e-12 * np.maximum(1.0, np.abs(ua))) | (b - a <= 1e-14) | (
-            d1 == 0)
-        u[active] = np.where(d1 == 0, ua, nxt)
+            step = -d1 / d2
+            usable = (d2 < 0) & np.isfinite(step)
+            # converged, even where rounding puts the step on the bracket's end
+            tiny = usable & (np.abs(step) <= 1e-12 * np.maximum(1.0, np.abs(ua)))
+            ok = usable & (np.arcsinh(ua + step) > a) & (np.arcsinh(ua + step) < b)
+        nxt = np.where(ok, ua + step, np.sinh(0.5 * (a + b)))
+        done = tiny | (d1 == 0) | (b - a <= 1e-14)
+        u[active] = np.where(tiny | (d1 == 0), ua, nxt)
         active = active[~done]
         if not active.size:
             break
