@@ -22,6 +22,7 @@ from modelcollapse import gaussian
 from modelcollapse.variance_gamma import (
     KS_RATE,
     TV_RATE,
+    _log_k_small_argument,
     _log_kve_hankel,
     _moments,
     normal_distance,
@@ -205,6 +206,7 @@ def test_ppf_inverts_cdf_and_isf_inverts_sf(p, q):
 @given(params, st.floats(-40.0, 40.0))
 @example((np.exp(8.0), 1.0, 1 - 1e-6), -29.5)  # a subnormal pdf (3.3e-315)
 @example((1e-3, 1.0, 0.0), 1e-6)  # cdf and sf near 1/2 at small lam
+@example((0.5, 1.0, 2.225073858507203e-309), 0.0)  # x = mean = 2.2e-309: below kve's range
 def test_cdf_and_sf_are_complements_and_logpdf_is_log_pdf(p, z):
     lam, alpha, beta = p
     mean, sd = spread(lam, alpha, beta)
@@ -279,6 +281,20 @@ def test_pdf_far_out_underflows_to_zero_without_warning():
     z = np.full(order.shape, 1e8)
     np.testing.assert_allclose(_log_kve_hankel(order, z), np.log(special.kve(order, z)),
                                rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("order", [0.0, 1e-12, 1e-5, 0.01, 0.3, 5.0, 15.0])
+def test_bessel_k_below_kve_range_matches_mpmath(order):
+    """alpha |x| below ~1e-307, where scipy's kve is inf for every order (e.g. lam = 1/2
+    at a subnormal x: the density is finite, ~ (log(2 / z) - gamma_E) / pi)."""
+    import mpmath as mp
+
+    z = np.array([1e-300, 1e-308, 5e-324])
+    got = _log_k_small_argument(np.full(z.shape, order), np.log(z))
+    with mp.workdps(30):
+        ref = [float(mp.log(mp.besselk(order, mp.mpf(v)))) for v in z]
+    np.testing.assert_allclose(got, ref, rtol=5e-14)
+    assert np.isfinite(variance_gamma.pdf(2.2e-309, order + 0.5, 1.0, 0.0))
 
 
 def test_scale_divides_alpha_and_beta():
@@ -481,6 +497,17 @@ def test_normal_distance_at_tiny_lam_is_the_largest_gap(lam):
     assert ks - gap < 1e-6  # a geometric grid, 4% steps, against the exact maximum
     if lam < 4e-7:
         assert ks > 0.4999
+
+
+def test_normal_distance_is_continuous_where_it_switches_to_edgeworth():
+    """Exact route just below 3e5, c / lam from there: within 1e-6 relatively."""
+    below, above = np.nextafter(3e5, 0.0), 3e5
+    for metric in ("ks", "tv"):
+        d_below, d_above = normal_distance(np.array([below, above]), metric=metric)
+        assert d_above == (KS_RATE if metric == "ks" else TV_RATE) / above
+        assert d_below == pytest.approx(d_above, rel=1e-6)
+    assert normal_distance(1e300) == KS_RATE / 1e300
+    assert normal_distance(5e-324) == 0.5 and normal_distance(1e-300, metric="tv") == 1.0
 
 
 def test_normal_distance_rejects_bad_input():

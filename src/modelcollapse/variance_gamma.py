@@ -182,6 +182,32 @@ def _log_kve_hankel(a, z):
     return 0.5 * (np.log(np.pi / 2) - np.log(z)) + np.log1p(total)
 
 
+def _log_k_small_argument(a, log_z):
+    r"""log K_a(z) for z below 1e-300 (given log z), a >= 0.
+
+    :math:`K_a(z) = \tfrac12(\Gamma(a)(z/2)^{-a} + \Gamma(-a)(z/2)^a)(1 + O(z^2))`.
+    From a = 0.03 on the second term is below e^{-42} of the first; below, with
+    :math:`L = \log(2/z)`, :math:`K_a = c_1\cosh(aL) + c_2\sinh(aL)/a`,
+    :math:`c_1 = (\Gamma(1+a) - \Gamma(1-a))/(2a) \to -\gamma_E` and
+    :math:`c_2 = (\Gamma(1+a) + \Gamma(1-a))/2`, which tends to
+    :math:`L - \gamma_E` at a = 0 without cancellation.
+    """
+    # log(2) - log(z), not log(2 / z): z may be subnormal, where 2 / z overflows.
+    big_l = np.log(2.0) - log_z
+    out = special.gammaln(np.maximum(a, 0.03)) - np.log(2.0) + a * big_l
+    small = a < 0.03
+    if np.any(small):
+        s, el = a[small], big_l[small]
+        safe = np.where(s > 1e-5, s, 1.0)
+        # c1 = -gamma_E + O(a^2): below a = 1e-5 the correction is under 1e-10 of it
+        c1 = np.where(s > 1e-5, (special.gamma(1 + s) - special.gamma(1 - s)) / (2 * safe),
+                      -np.euler_gamma)
+        c2 = 0.5 * (special.gamma(1 + s) + special.gamma(1 - s))
+        sinhc = np.where(s > 0, np.sinh(s * el) / np.where(s > 0, s, 1.0), el)
+        out[small] = np.log(c1 * np.cosh(s * el) + c2 * sinhc)
+    return out
+
+
 def _logpdf_small_order(x, lam, alpha, beta, nu):
     """Order below the Debye threshold: exponentially scaled Bessel ``kve``."""
     out = np.empty(x.shape)
@@ -201,12 +227,10 @@ def _logpdf_small_order(x, lam, alpha, beta, nu):
     far = z >= _Z_HANKEL
     log_k[far] = _log_kve_hankel(an[far], z[far])
     log_k[~far] = np.log(special.kve(an[~far], z[~far]))
-    # kve overflows only where z is so small that K_a(z) = Gamma(a) 2^{a-1} z^{-a}
-    # to double precision (a >= 15 there, the next term is z^2 / (4 (a - 1)) < 1e-30).
+    # kve overflows where z is so small (below ~1e-307 for any order, or large order)
+    # that K_a(z) = (Gamma(a) (z/2)^-a + Gamma(-a) (z/2)^a) / 2 to double precision.
     over = ~np.isfinite(log_k)
-    # log(2) - log(z), not log(2 / z): z may be subnormal, where 2 / z overflows.
-    log_k[over] = (special.gammaln(an[over]) - np.log(2.0)
-                   + an[over] * (np.log(2.0) - log_z[over]) + z[over])
+    log_k[over] = _log_k_small_argument(an[over], log_z[over]) + z[over]
     xo = x[off]
     tilt = -np.abs(xo) * (alpha[off] - np.sign(xo) * beta[off])
     out[off] = (-0.5 * np.log(np.pi) - special.gammaln(lam[off])
@@ -785,7 +809,19 @@ TV_RATE = float((_he3_phi(_R1) + _he3_phi(_R2)) / 4)
 METRICS = ("ks", "tv")
 
 
+#: From this lam on the leading Edgeworth term (the next one is 0.0020 / lam^2 for
+#: KS and -0.041 / lam^2 for TV, measured): relative error below 8e-7, where the
+#: exact route's absolute 1e-13 would be 2e-7 (TV) to 5e-7 (KS) of the distance.
+_LAM_EDGEWORTH = 3e5
+#: Below this lam the law is a point mass at 0 to double precision: KS 1/2, TV 1.
+_LAM_POINT_MASS = 1e-100
+
+
 def _distance_one(lam, metric):
+    if lam >= _LAM_EDGEWORTH:
+        return (KS_RATE if metric == "ks" else TV_RATE) / lam
+    if lam <= _LAM_POINT_MASS:
+        return 0.5 if metric == "ks" else 1.0
     alpha = np.sqrt(2 * lam)  # variance 2 lam / alpha^2 = 1
 
     def log_ratio(x):
@@ -830,7 +866,10 @@ def normal_distance(lam, *, metric="ks"):
     distribution functions vanishes at 0 and infinity, so its extrema on
     :math:`x > 0` are the crossings of the two densities, found by root
     finding; KS is the largest :math:`|F - \Phi|` there and TV the total
-    variation of :math:`F - \Phi` over them.
+    variation of :math:`F - \Phi` over them. From :math:`\lambda = 3\cdot 10^5`
+    on they are the leading Edgeworth terms below (relative error under 8e-7),
+    and below :math:`\lambda = 10^{-100}`, where the law is a point mass at 0
+    to double precision, 1/2 and 1.
 
     By the Edgeworth expansion (the excess kurtosis is :math:`3/\lambda`, the
     skewness 0),
