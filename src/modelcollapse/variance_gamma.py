@@ -445,9 +445,12 @@ def _integrate_level_group(p, level, sgn):
     for extra in range(1, _EXTRA_LEVELS + 1):
         fine = level + extra
         sub = {k: v[idx] for k, v in p.items()}
-        odd = np.exp(_log_integrand(2 * np.arange(2 ** (fine - 1)) + 1, fine, sub, sgn)
-                     - top[:, None]).sum(axis=1)
-        total = total + odd
+        phi = _log_integrand(2 * np.arange(2 ** (fine - 1)) + 1, fine, sub, sgn)
+        # a peak the coarser nodes stepped over: rescale to the new largest term
+        higher = np.maximum(top, np.max(phi, axis=1))
+        shrink = np.exp(top - higher)
+        top, value = higher, value * shrink
+        total = total * shrink + np.exp(phi - top[:, None]).sum(axis=1)
         h = h / 2
         refined = h * total
         done = (np.abs(refined - value) <= _RTOL * refined) | (extra == _EXTRA_LEVELS) | (
