@@ -390,6 +390,14 @@ def test_fit_with_alpha_or_beta_fixed_reaches_a_local_optimum(fixed):
             assert variance_gamma.nnlf((*moved, 1.0), data) > best
 
 
+def test_fit_accepts_censored_data_with_beta_fixed():
+    """The start from censored data (its midpoints), moved inside the domain for fbeta."""
+    x = variance_gamma.rvs(*TRUE[:3], loc=TRUE[3], size=500, random_state=1)
+    data = stats.CensoredData(uncensored=x[:-20], right=x[-20:] + 1.0)
+    est = variance_gamma.fit(data, fbeta=5.0, fscale=1)
+    assert est[2] == 5.0 and est[1] > 5.0 and np.isfinite(variance_gamma.nnlf(est, x))
+
+
 def test_method_of_moments_fit_matches_five_moments():
     """Nothing fixed: five parameters, scipy matches the first five raw moments (``_munp``)."""
     data = variance_gamma.rvs(*TRUE[:3], loc=TRUE[3], size=20_000, random_state=3)

@@ -749,9 +749,9 @@ class variance_gamma_gen(stats.rv_continuous):
 
     def _fitstart(self, data):
         """Method-of-moments start: solve skew^2/kurt for rho, then lam, gamma, beta, loc."""
-        data = np.asarray(data, dtype=np.float64)
-        if isinstance(data, stats.CensoredData):  # pragma: no cover - scipy passes plain data
+        if isinstance(data, stats.CensoredData):  # its midpoints suffice for a start
             data = data._uncensor()
+        data = np.asarray(data, dtype=np.float64)
         mean, var = data.mean(), data.var()
         skew = stats.skew(data)
         kurt = max(stats.kurtosis(data), 1e-3)
@@ -779,6 +779,8 @@ class variance_gamma_gen(stats.rv_continuous):
         start = [fixed.get(j, float(v)) for j, v in enumerate(args)]
         lam, alpha, beta, _, scale = start
         if data is not None and not alpha > abs(beta) and not {1, 2} <= fixed.keys():
+            if isinstance(data, stats.CensoredData):  # its midpoints suffice for a start
+                data = data._uncensor()
             x = np.asarray(data, dtype=np.float64) / scale
             mean, var = x.mean(), x.var()
             if 2 in fixed:  # alpha free: a = 1/gamma^2 from var = 2 lam a (1 + 2 a beta^2)
