@@ -34,7 +34,7 @@ order the log density is a sum of terms of size :math:`O(\lambda)`
 rounding does not cancel, so the relative error is about :math:`\lambda`
 times the machine epsilon: measured 1.4e-9 at :math:`\lambda = 10^6`,
 :math:`\beta/\alpha = 0.75` (the density's integral). The distribution
-functions are accurate to about 4e-13 relatively on both sides of the median
+functions are accurate to about 1e-13 relatively on both sides of the median
 (measured against a 40-digit mpmath reference, ``tests/reference``).
 """
 
@@ -663,7 +663,7 @@ class variance_gamma_gen(stats.rv_continuous):
     sinh-mapped trapezoidal rule whose step is halved, point by point, until
     two levels agree to 1e-12: against a 40-digit reference both tails,
     including the one above 1/2, at small :math:`\lambda`, at
-    :math:`|\beta|/\alpha = 1 - 10^{-6}` and in far tails, are within 4e-13
+    :math:`|\beta|/\alpha = 1 - 10^{-6}` and in far tails, are within 2e-13
     relatively (``logcdf``/``logsf`` far beyond the double range within the
     rounding of the log itself), and a value does not depend on the other
     points of the array. ``ppf``/``isf`` solve in log space by safeguarded
