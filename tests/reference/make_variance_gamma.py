@@ -1,7 +1,8 @@
 """Reference values of the variance-gamma distribution, computed once with mpmath.
 
 Run ``python tests/reference/make_variance_gamma.py`` to regenerate
-``variance_gamma.json`` (about a minute). Working precision 40 digits; every
+``variance_gamma.json`` (about 20 minutes on one core: the small-lam tails are
+slow at 40 digits). Working precision 40 digits; every
 value is independent of the package's numerics:
 
 * log pdf: the Bessel function from ``mpmath.besselk`` (order < 100) or from
