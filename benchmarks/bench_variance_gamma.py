@@ -1,4 +1,4 @@
-"""Benchmark: variance_gamma pdf and cdf on 10^6 points against scipy's generic fallback.
+"""Benchmark: variance_gamma pdf, cdf and ppf against scipy's generic fallback.
 
 The reference is an ``rv_continuous`` subclass that defines only ``_pdf``, the
 textbook density with ``scipy.special.kv`` and ``gamma`` (vectorised, not in log
@@ -7,7 +7,10 @@ point. Its pdf is timed on all points; its cdf is far too slow for 10^6 points, 
 it is timed on ``--fallback-points`` points (default 2000) and scaled linearly
 (one quad per point); the scaling is printed. Both are timed in this process, on
 the same parameters and points. The count of non-finite values the plain pdf
-returns (overflow of kv or gamma at large lam) is printed too.
+returns (overflow of kv or gamma at large lam) is printed too. The ppf (ours: Newton
+steps in log space) is timed against scipy's generic ppf (bracketing and ``brentq``
+per point) on top of our own cdf, on ``--ppf-points`` probabilities (default 200),
+and both per point.
 
 Run: ``PYTHONPATH=src python benchmarks/bench_variance_gamma.py``.
 """
@@ -21,7 +24,7 @@ import warnings
 import numpy as np
 from scipy import special, stats
 
-from modelcollapse.variance_gamma import variance_gamma
+from modelcollapse.variance_gamma import variance_gamma, variance_gamma_gen
 
 
 class _PdfOnly(stats.rv_continuous):
@@ -43,6 +46,15 @@ class _PdfOnly(stats.rv_continuous):
 fallback = _PdfOnly(name="vg_pdf_only", shapes="lam, alpha, beta")
 
 
+class _GenericPpf(variance_gamma_gen):
+    """Our cdf under scipy's generic ppf (root finding per point)."""
+
+    _ppf = stats.rv_continuous._ppf
+
+
+generic_ppf = _GenericPpf(name="vg_generic_ppf")
+
+
 def _time(f, *args, repeat=1):
     best = np.inf
     for _ in range(repeat):
@@ -56,6 +68,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=10**6)
     parser.add_argument("--fallback-points", type=int, default=2000)
+    parser.add_argument("--ppf-points", type=int, default=200)
     args = parser.parse_args()
 
     rng = np.random.default_rng(0)
@@ -77,6 +90,11 @@ def main():
             warnings.simplefilter("ignore")  # quad's IntegrationWarning, nan at the singular 0
             theirs = _time(fallback.cdf, few, *shape) * scale
         print(f"{shape!s:<30} {'cdf':<4} {ours:>9.2f} {theirs:>13.0f} {theirs / ours:>7.0f}")
+        q = rng.random(args.ppf_points)
+        ours = _time(variance_gamma.ppf, q, *shape) / q.size
+        theirs = _time(generic_ppf.ppf, q, *shape) / q.size
+        print(f"{shape!s:<30} {'ppf':<4} {ours * 1e3:>7.2f}ms {theirs * 1e3:>11.2f}ms "
+              f"{theirs / ours:>7.1f}  (per point; reference: scipy's generic ppf on our cdf)")
     print(f"fallback cdf timed on {args.fallback_points} points and scaled x{scale:.0f} "
           f"to {args.points} points (its cost is linear: one quad per point); "
           f"pdf timed on all {args.points} points, best of 3.")

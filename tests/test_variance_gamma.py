@@ -16,12 +16,14 @@ import pytest
 import sympy as sp
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from scipy import integrate, stats
+from scipy import integrate, special, stats
 
 from modelcollapse import gaussian
 from modelcollapse.variance_gamma import (
     KS_RATE,
     TV_RATE,
+    _log_k_small_argument,
+    _log_kve_hankel,
     _moments,
     normal_distance,
     variance_gamma,
@@ -67,6 +69,21 @@ def test_logcdf_and_logsf_match_mpmath_in_both_tails(row):
             assert got == pytest.approx(ref, rel=1e-11, abs=1e-10)
 
 
+@pytest.mark.parametrize("row", REFERENCE["sides"],
+                         ids=lambda r: f"{r['x']}-{r['lam']}-{r['beta']}")
+def test_cdf_and_sf_match_mpmath_on_both_sides_of_the_median(row):
+    """Small lam, |beta|/alpha up to 1 - 1e-6, far tails, |x| up to 2e9; each tail computed
+    directly (never as one minus the other), so the one above 1/2 is held in linear scale
+    and both in log scale (relative error of the probability), measured below 1.2e-13."""
+    args = (row["x"], row["lam"], row["alpha"], row["beta"])
+    for name, f, log_f in (("cdf", variance_gamma.cdf, variance_gamma.logcdf),
+                           ("sf", variance_gamma.sf, variance_gamma.logsf)):
+        ref = row["log" + name]
+        assert abs(log_f(*args) - ref) <= 1e-12 + 1e-14 * abs(ref), name
+        if row[name] > 0.5:
+            assert f(*args) == pytest.approx(row[name], rel=1e-13, abs=0), name
+
+
 def test_density_at_the_centre_is_finite_iff_lam_exceeds_one_half():
     assert np.isinf(variance_gamma.pdf(0.0, [0.05, 0.5], 1.0, 0.2)).all()
     lam, alpha, beta = 2.0, 1.5, 0.5
@@ -89,19 +106,37 @@ def test_large_order_route_is_continuous_at_its_threshold():
 
 t, L, A, B = sp.symbols("t L A B", real=True)
 # the cumulant generating function of VG(L, A, B) at loc 0
-CUMULANTS = [sp.diff(-L * sp.log(1 - (2 * B * t + t**2) / (A**2 - B**2)), t, k).subs(t, 0)
-             for k in range(1, 5)]
+CGF = -L * sp.log(1 - (2 * B * t + t**2) / (A**2 - B**2))
+CUMULANTS = [sp.diff(CGF, t, k).subs(t, 0) for k in range(1, 5)]
+# the raw moments E[X^n] are the Taylor coefficients of the mgf exp(K(t))
+RAW = [sp.diff(sp.exp(CGF), t, n).subs(t, 0) for n in range(1, 7)]
+
+
+def _evaluate(exprs, p):
+    at = dict(zip((L, A, B), (sp.Float(v, 40) for v in p), strict=True))
+    return [float(e.evalf(40, subs=at)) for e in exprs]
 
 
 @settings(max_examples=30, deadline=None)
 @given(params)
 def test_stats_are_the_cumulants_of_the_mgf(p):
-    lam, alpha, beta = p
-    at = {L: sp.Float(lam, 40), A: sp.Float(alpha, 40), B: sp.Float(beta, 40)}
-    k1, k2, k3, k4 = (float(k.evalf(40, subs=at)) for k in CUMULANTS)
-    mean, var, skew, kurt = variance_gamma.stats(lam, alpha, beta, moments="mvsk")
+    k1, k2, k3, k4 = _evaluate(CUMULANTS, p)
+    mean, var, skew, kurt = variance_gamma.stats(*p, moments="mvsk")
     np.testing.assert_allclose([mean, var, skew, kurt],
                                [k1, k2, k3 / k2**1.5, k4 / k2**2], rtol=1e-9)
+
+
+@settings(max_examples=20, deadline=None)
+@given(params)
+def test_raw_moments_are_the_derivatives_of_the_mgf(p):
+    """``moment`` of any order: ``_munp``, closed form from the cumulants."""
+    expected = _evaluate(RAW, p)
+    got = [variance_gamma.moment(n, *p) for n in range(1, 7)]
+    # odd moments of a nearly symmetric law are sums of cancelling terms: absolute
+    # tolerance on the scale of the even moment of that order
+    scale = [abs(expected[1]) ** (n / 2) for n in range(1, 7)]
+    assert all(abs(g - e) <= 1e-9 * (abs(e) + s) for g, e, s in zip(got, expected, scale,
+                                                                      strict=True))
 
 
 # --------------------------------------------------------------------------
@@ -169,17 +204,25 @@ def test_ppf_inverts_cdf_and_isf_inverts_sf(p, q):
 
 @settings(max_examples=40, deadline=None)
 @given(params, st.floats(-40.0, 40.0))
+@example((np.exp(8.0), 1.0, 1 - 1e-6), -29.5)  # a subnormal pdf (3.3e-315)
+@example((1e-3, 1.0, 0.0), 1e-6)  # cdf and sf near 1/2 at small lam
+@example((0.5, 1.0, 2.225073858507203e-309), 0.0)  # x = mean = 2.2e-309: below kve's range
 def test_cdf_and_sf_are_complements_and_logpdf_is_log_pdf(p, z):
     lam, alpha, beta = p
     mean, sd = spread(lam, alpha, beta)
     x = mean + z * sd
     cdf, sf = variance_gamma.cdf(x, lam, alpha, beta), variance_gamma.sf(x, lam, alpha, beta)
-    assert cdf + sf == pytest.approx(1.0, abs=1e-11)
+    assert cdf + sf == pytest.approx(1.0, abs=1e-13)
     assert 0.0 <= cdf <= 1.0 and 0.0 <= sf <= 1.0
     pdf = variance_gamma.pdf(x, lam, alpha, beta)
     logpdf = variance_gamma.logpdf(x, lam, alpha, beta)
-    if pdf > 0:
-        assert np.log(pdf) == pytest.approx(logpdf, rel=1e-13, abs=1e-13)
+    if np.isinf(pdf):  # at 0 for lam <= 1/2
+        assert x == 0 and lam <= 0.5 and logpdf == np.inf
+    elif pdf > 0:
+        # A subnormal pdf carries an absolute rounding of half its spacing (5e-324),
+        # so log(pdf) itself is inexact there by up to 5e-324 / pdf.
+        spacing = np.finfo(float).smallest_subnormal / pdf
+        assert abs(np.log(pdf) - logpdf) <= 1e-13 * max(1.0, abs(logpdf)) + spacing
 
 
 @settings(max_examples=25, deadline=None)
@@ -196,6 +239,62 @@ def test_pdf_is_the_derivative_of_the_cdf(p, z):
     sign = -1.0 if x > mean else 1.0
     slope = sign * (tail(x + h, lam, alpha, beta) - tail(x - h, lam, alpha, beta)) / (2 * h)
     assert slope == pytest.approx(variance_gamma.pdf(x, lam, alpha, beta), rel=1e-5, abs=1e-9 / sd)
+
+
+def test_cdf_and_sf_are_complements_over_extreme_laws():
+    """lam 1e-6 .. 1e6, |beta|/alpha up to 1 - 1e-6, 40 sd out, |x| from 1e-300 to 1e12.
+
+    Both tails are separate integrals, so their sum tests each (a missed feature of
+    either integrand shows here: tiny lam puts the law's mass across 1/lam units of log V).
+    """
+    rng = np.random.default_rng(20)
+    n = 400
+    lam = np.exp(rng.uniform(np.log(1e-6), np.log(1e6), n))
+    alpha = np.exp(rng.uniform(-2.0, 2.0, n))
+    beta = alpha * rng.choice([0.0, 0.5, 0.99, -0.9, 1 - 1e-6, -(1 - 1e-6)], n)
+    mean, var, _, _ = _moments(lam, alpha, beta)
+    x = mean + rng.uniform(-40.0, 40.0, n) * np.sqrt(var)
+    x = np.where(rng.random(n) < 0.2, rng.choice([1e-8, -1e-8, 1e-300, 1e9, -1e12], n), x)
+    total = variance_gamma.cdf(x, lam, alpha, beta) + variance_gamma.sf(x, lam, alpha, beta)
+    np.testing.assert_allclose(total, 1.0, rtol=0, atol=1e-13)
+
+
+@settings(max_examples=10, deadline=None)
+@given(params, st.lists(st.floats(-30.0, 30.0), min_size=2, max_size=4))
+@example((0.05, 1.0, 0.0), [0.0031622776601683794, 1e-8])
+def test_a_value_does_not_depend_on_its_neighbours_in_the_array(p, zs):
+    """Each point's quadrature stops at its own tolerance: the same bits alone or in a batch."""
+    lam, alpha, beta = p
+    mean, sd = spread(lam, alpha, beta)
+    x = mean + np.array(zs) * sd
+    for f in (variance_gamma.logcdf, variance_gamma.logsf):
+        assert f(x, lam, alpha, beta).tolist() == [f(v, lam, alpha, beta) for v in x]
+
+
+def test_pdf_far_out_underflows_to_zero_without_warning():
+    """alpha |x| beyond 1.15e9, where scipy's kve is NaN (Hankel's expansion takes over)."""
+    assert variance_gamma.pdf([2e9, -2e9], 2.0, 1.0, 0.0).tolist() == [0.0, 0.0]
+    assert variance_gamma.pdf(1e10, 2.0, 1.0, 0.5) == 0.0
+    assert gaussian.generation_law(10).pdf(2e9) == 0.0
+    # at the switch, alpha |x| = 1e8, Hankel's expansion equals scipy's kve to rounding
+    order = np.array([0.0, 0.45, 1.5, 7.3, 24.4])
+    z = np.full(order.shape, 1e8)
+    np.testing.assert_allclose(_log_kve_hankel(order, z), np.log(special.kve(order, z)),
+                               rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("order", [0.0, 1e-12, 1e-5, 0.01, 0.3, 5.0, 15.0])
+def test_bessel_k_below_kve_range_matches_mpmath(order):
+    """alpha |x| below ~1e-307, where scipy's kve is inf for every order (e.g. lam = 1/2
+    at a subnormal x: the density is finite, ~ (log(2 / z) - gamma_E) / pi)."""
+    import mpmath as mp
+
+    z = np.array([1e-300, 1e-308, 5e-324])
+    got = _log_k_small_argument(np.full(z.shape, order), np.log(z))
+    with mp.workdps(30):
+        ref = [float(mp.log(mp.besselk(order, mp.mpf(v)))) for v in z]
+    np.testing.assert_allclose(got, ref, rtol=5e-14)
+    assert np.isfinite(variance_gamma.pdf(2.2e-309, order + 0.5, 1.0, 0.0))
 
 
 def test_scale_divides_alpha_and_beta():
@@ -271,6 +370,40 @@ def test_fit_recovers_parameters_from_ten_thousand_draws():
     est, se = _fit()
     z = stats.norm.isf(ALPHA / 8)
     assert np.all(np.abs(est - np.array(TRUE)) < z * se), (est, se)
+
+
+# The moment start is lam 3.5, alpha 4.4, beta 1.9: each fixed value below puts it
+# outside |beta| < alpha. (A much smaller alpha drives lam below 1/2, where the
+# likelihood is unbounded at loc = any data point: no interior optimum exists.)
+@pytest.mark.parametrize("fixed", [{"fbeta": 5.0}, {"falpha": 1.5}, {"fix_beta": -5.0}])
+def test_fit_with_alpha_or_beta_fixed_reaches_a_local_optimum(fixed):
+    """The start moves inside |beta| < alpha given the fixed value; the optimum is interior."""
+    data = variance_gamma.rvs(*TRUE[:3], loc=TRUE[3], size=2000, random_state=1)
+    est = np.array(variance_gamma.fit(data, fscale=1, **fixed)[:4])
+    assert est[1] > abs(est[2])
+    free = [0, 2, 3] if "falpha" in fixed else [0, 1, 3]
+    best = variance_gamma.nnlf((*est, 1.0), data)
+    for i in free:  # every free coordinate, 1% either way, is worse
+        for f in (0.99, 1.01):
+            moved = est.copy()
+            moved[i] = est[i] * f if est[i] else 0.01 * (f - 1)
+            assert variance_gamma.nnlf((*moved, 1.0), data) > best
+
+
+def test_fit_accepts_censored_data_with_beta_fixed():
+    """The start from censored data (its midpoints), moved inside the domain for fbeta."""
+    x = variance_gamma.rvs(*TRUE[:3], loc=TRUE[3], size=500, random_state=1)
+    data = stats.CensoredData(uncensored=x[:-20], right=x[-20:] + 1.0)
+    est = variance_gamma.fit(data, fbeta=5.0, fscale=1)
+    assert est[2] == 5.0 and est[1] > 5.0 and np.isfinite(variance_gamma.nnlf(est, x))
+
+
+def test_method_of_moments_fit_matches_five_moments():
+    """Nothing fixed: five parameters, scipy matches the first five raw moments (``_munp``)."""
+    data = variance_gamma.rvs(*TRUE[:3], loc=TRUE[3], size=20_000, random_state=3)
+    est = variance_gamma.fit(data, method="MM")
+    fitted = [variance_gamma.moment(k, *est[:3], loc=est[3], scale=est[4]) for k in range(1, 6)]
+    np.testing.assert_allclose(fitted, [np.mean(data**k) for k in range(1, 6)], rtol=1e-3)
 
 
 def test_fit_rejects_a_wrong_truth():
@@ -360,6 +493,29 @@ def test_distances_match_direct_computation():
     tv = integrate.quad(lambda t: abs(variance_gamma.pdf(t, lam, alpha, 0.0) - stats.norm.pdf(t)),
                         1e-12, 40.0, limit=400, points=[0.5, 1.0, 2.0, 3.0])[0]
     assert normal_distance(lam, metric="tv") == pytest.approx(tv, rel=1e-7)
+
+
+@pytest.mark.parametrize("lam", [1e-8, 4e-7, 1e-3])
+def test_normal_distance_at_tiny_lam_is_the_largest_gap(lam):
+    """Small lam puts nearly all mass within |x| ~ lam of 0: KS tends to 1/2."""
+    x = np.geomspace(1e-12, 10.0, 400)
+    gap = np.max(np.abs(variance_gamma.cdf(x, lam, np.sqrt(2 * lam), 0.0) - stats.norm.cdf(x)))
+    ks = normal_distance(lam)
+    assert gap <= ks + 1e-13
+    assert ks - gap < 1e-6  # a geometric grid, 4% steps, against the exact maximum
+    if lam < 4e-7:
+        assert ks > 0.4999
+
+
+def test_normal_distance_is_continuous_where_it_switches_to_edgeworth():
+    """Exact route just below 3e5, c / lam from there: within 1e-6 relatively."""
+    below, above = np.nextafter(3e5, 0.0), 3e5
+    for metric in ("ks", "tv"):
+        d_below, d_above = normal_distance(np.array([below, above]), metric=metric)
+        assert d_above == (KS_RATE if metric == "ks" else TV_RATE) / above
+        assert d_below == pytest.approx(d_above, rel=1e-6)
+    assert normal_distance(1e300) == KS_RATE / 1e300
+    assert normal_distance(5e-324) == 0.5 and normal_distance(1e-300, metric="tv") == 1.0
 
 
 def test_normal_distance_rejects_bad_input():

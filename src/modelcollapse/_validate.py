@@ -22,6 +22,7 @@ __all__ = [
     "check_frequency_table",
     "check_int",
     "check_int_array",
+    "check_not_complex",
     "check_positive",
     "check_real",
     "check_records",
@@ -309,3 +310,8 @@ def check_scalar(name, value, *, minimum=0.0, strict=True):
         raise ValueError(f"{name} must be a finite number {rule} {minimum:g}, "
                          f"got {name}={_shown(value)}")
     return number
+def check_not_complex(name, value):
+    """Return ``value`` as a float64 array; complex input is a ``TypeError``, not a cast."""
+    if np.iscomplexobj(value):
+        raise TypeError(f"{name} must be real, got complex {name}={_shown(value)}")
+    return np.asarray(value, dtype=np.float64)
