@@ -115,6 +115,6 @@ def discrete_claims():
             lambda c: _absorption_time(c) * (c.last[:, 0] == 0),
             lambda: (1 - rare[0]) * d.kimura_loss_time(10, rare[0]),
             "Kimura's t_0(p) = -2M p ln p / (1 - p)",
-            n=300, M=10, p0=rare, replicates=3_000, keep="all", reference=_KIMURA,
+            n=300, M=10, p0=rare, replicates=4_000, keep="all", reference=_KIMURA,
         ),
     ]

@@ -49,7 +49,7 @@ def gaussian_claims(method="sufficient", *, mu=0.3, sigma=1.5):
         return chain.sigma2[:, -1]
 
     slip = "1/(M_i - 1) for 1/M_i"
-    growth_n, growth_m = 10, 10
+    growth_n, growth_m = 5, 10
 
     def growth_observations(replicates, rng):
         # Replicate r reports generation n = r mod (N + 1) through
@@ -73,7 +73,7 @@ def gaussian_claims(method="sufficient", *, mu=0.3, sigma=1.5):
         mutant_label=slip,
         parameters={"n": f"0..{growth_n}", "M": growth_m, "mu": mu, "sigma": sigma,
                     "method": method, "fit": "unbiased"},
-        replicates=400_000,
+        replicates=150_000,
         test="slope",
     )
     return [
@@ -84,7 +84,7 @@ def gaussian_claims(method="sufficient", *, mu=0.3, sigma=1.5):
             g.mean_squared_error,
             lambda c, rng: (last_mu(c) - mu) ** 2,
             lambda n, m, s: s**2 * np.sum(1.0 / (m - 1)),
-            slip, n=10, M=5,
+            slip, n=2, M=5,
         ),
         claim(
             "sample_variance",
@@ -92,7 +92,7 @@ def gaussian_claims(method="sufficient", *, mu=0.3, sigma=1.5):
             g.sample_variance,
             lambda c, rng: (c.draw(c.n, rng=rng)[:, 0] - mu) ** 2,
             lambda n, m, s: s**2 * (1 + np.sum(1.0 / (m - 1))),
-            slip, n=10, M=5, replicates=100_000,
+            slip, n=2, M=5, replicates=60_000,
         ),
         claim(
             "sigma2_mean",
@@ -100,7 +100,7 @@ def gaussian_claims(method="sufficient", *, mu=0.3, sigma=1.5):
             lambda n, M, s: g.sigma_moment(n, M, 2, s),
             lambda c, rng: last_s2(c),
             lambda n, m, s: s**2 * np.prod(1 - 1.0 / m),
-            "the ddof=0 (MLE) value sigma^2 prod(1 - 1/M_i)", n=5, M=10,
+            "the ddof=0 (MLE) value sigma^2 prod(1 - 1/M_i)", n=2, M=20,
         ),
         claim(
             "sigma_mean",
@@ -108,7 +108,7 @@ def gaussian_claims(method="sufficient", *, mu=0.3, sigma=1.5):
             lambda n, M, s: g.sigma_moment(n, M, 1, s),
             lambda c, rng: np.sqrt(last_s2(c)),
             lambda n, m, s: s,
-            "E[sigma_n] = sigma (Jensen's gap ignored)", n=10, M=5,
+            "E[sigma_n] = sigma (Jensen's gap ignored)", n=5, M=10,
         ),
         claim(
             "sigma2_variance",
@@ -116,7 +116,7 @@ def gaussian_claims(method="sufficient", *, mu=0.3, sigma=1.5):
             g.sigma2_variance,
             lambda c, rng: (last_s2(c) - sigma**2) ** 2,
             lambda n, m, s: s**4 * np.expm1(np.sum(np.log1p(2.0 / m))),
-            "2/M_i for 2/(M_i - 1)", n=2, M=10, replicates=200_000,
+            "2/M_i for 2/(M_i - 1)", n=2, M=20, replicates=60_000,
         ),
         claim(
             "expected_w2_squared",
@@ -125,7 +125,7 @@ def gaussian_claims(method="sufficient", *, mu=0.3, sigma=1.5):
             lambda c, rng: (last_mu(c) - mu) ** 2 + (np.sqrt(last_s2(c)) - sigma) ** 2,
             lambda n, m, s: s**2 * np.sum(1.0 / m),
             "the first-order constant 1 (sigma^2 sum 1/M_i) for the exact form",
-            n=10, M=5, reference=_W2_SECTION,
+            n=2, M=5, reference=_W2_SECTION,
         ),
         claim(
             "log_variance_drift",

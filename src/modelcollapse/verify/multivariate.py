@@ -80,6 +80,7 @@ def multivariate_claims(method="wishart"):
             lambda c, m: np.linalg.det(c.cov[:, -1]),
             lambda n, M, cov: np.linalg.det(cov),
             "E[det Sigma_n] = det Sigma (the martingale intuition)",
+            n=2, M=20,
         ),
     ]
     if method == "samples":  # the first-order claim needs M = 10^4 points per generation

@@ -44,7 +44,7 @@ def policy_claims(*, mu=0.3, sigma=1.5):
         )
 
     acc_n, acc_m = 20, 2
-    fresh_n, fresh_m, f = 40, 4, 0.5
+    fresh_n, fresh_m, f = 40, 8, 0.5
     p0 = np.array([0.5, 0.3, 0.2])
     h0 = 1 - np.sum(p0**2)
     het_n, het_m, het_f = 40, 6, 1 / 3
@@ -71,7 +71,7 @@ def policy_claims(*, mu=0.3, sigma=1.5):
             lambda: P.gaussian_stationary_mean_squared_error(fresh_m, f, sigma),
             lambda: sigma**2 / (fresh_m * f * (2 - f)),
             "the first-order sigma^2/(M f (2 - f)) (synthetic variance taken as sigma^2)",
-            n=fresh_n, M=fresh_m, policy="replace", fresh=f, replicates=12_000,
+            n=fresh_n, M=fresh_m, policy="replace", fresh=f, replicates=32_000,
             reference=_FRESH,
         ),
         Claim(

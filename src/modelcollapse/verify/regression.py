@@ -49,7 +49,7 @@ def regression_claims(*, n=5, d=4, T=12, sigma=1.0):
             "E||w_n - w_0||_Sigma^2 = n sigma^2 d/(T - d - 1): linear growth",
             lambda: n * sigma**2 * d / (T - d),
             wishart_slip,
-            6000,
+            9000,
             _REPLACE,
         ),
         claim(
@@ -67,7 +67,7 @@ def regression_claims(*, n=5, d=4, T=12, sigma=1.0):
             "E||w_n - w_0||^2 = sigma^2 d/(T - d - 1) sum_{k<=n} 1/k^2 <= (pi^2/6) ...",
             lambda: sigma**2 * d / (T - d - 1) * np.sum(1.0 / k),
             "sum 1/k for sum 1/k^2 (noise not averaged over the pool)",
-            2000,
+            8000,
             _ACCUMULATE,
         ),
         claim(
