@@ -1,6 +1,7 @@
 """The claims registry and its statistics: size, power, calibration, determinism."""
 
 import concurrent.futures
+import json
 
 import numpy as np
 import pytest
@@ -36,6 +37,14 @@ def test_default_replicates_are_at_least_every_claims_floor(default_report):
         assert result.replicates == result.replicates_requested >= result.min_replicates, result
     assert default_report.verdicts == {"holds": len(default_report.results), "rejected": 0,
                                        "inconclusive": 0}
+
+
+def test_the_json_record_carries_parameters_and_replicate_counts(default_report):
+    record = json.loads(json.dumps(default_report.as_dict()))
+    assert record["verdicts"]["holds"] == len(record["claims"])
+    for claim in record["claims"]:
+        assert claim["parameters"] and claim["verdict"] == "holds"
+        assert claim["replicates"] == claim["replicates_requested"] >= claim["min_replicates"]
 
 
 def test_every_registered_mean_claim_has_closed_form_or_stored_moments():
