@@ -169,6 +169,9 @@ def test_family_size_zero_is_a_clear_error():
     claim = verify.registered("discrete.expected_support")
     with pytest.raises(ValueError, match="family_size must be an integer >= 1"):
         check_claim(claim, replicates=100, alpha=ALPHA, seed=0, family_size=0)
+    with pytest.raises(ValueError, match="replicates must be an integer >= 2"):
+        check_claim(claim, replicates=1, alpha=ALPHA, seed=0)
+    assert check_claim(claim, replicates=None, alpha=ALPHA, seed=0).replicates == claim.replicates
 
 
 def test_two_replicates_are_raised_to_the_floor_and_reported_inconclusive():

@@ -542,9 +542,10 @@ def check_claim(claim, *, replicates, alpha, seed, family_size=1, executor=None)
     ----------
     claim : Claim
         The claim.
-    replicates : int
-        Requested replicate count (>= 2); raised to the claim's floor
-        :func:`claim_floor` at the level ``alpha / family_size`` when below it.
+    replicates : int or None
+        Requested replicate count (>= 2; None for the claim's default);
+        raised to the claim's floor :func:`claim_floor` at the level
+        ``alpha / family_size`` when below it.
     alpha : float
         Family-wise level in (0, 1).
     seed : int
@@ -570,7 +571,8 @@ def check_claim(claim, *, replicates, alpha, seed, family_size=1, executor=None)
     """
     alpha, seed, replicates = _checked_settings(alpha, seed, replicates)
     family_size = check_int("family_size", family_size, minimum=1)
-    return _check(claim, replicates, alpha, seed, family_size, executor, with_power=True)
+    return _check(claim, requested_replicates(claim, replicates), alpha, seed, family_size,
+                  executor, with_power=True)
 
 
 def _check(claim, requested, alpha, seed, family_size, executor, *, with_power):
