@@ -20,7 +20,7 @@ def test_verify_prints_a_table_and_exits_0_when_every_claim_holds(capsys):
 def test_verify_json_has_the_documented_schema(capsys):
     assert main(["verify", "--quick", "--json", "--claim", CLAIM]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert set(report) == {"alpha", "seed", "claims", "family_rejected"}
+    assert set(report) == {"alpha", "seed", "claims", "family_rejected", "verdicts"}
     (claim,) = report["claims"]
     assert {"name", "reference", "closed_form", "estimate", "std_error", "p_value", "rejected",
             "power"} <= set(claim)

@@ -1,6 +1,7 @@
 """The claims registry and its statistics: size, power, calibration, determinism."""
 
 import concurrent.futures
+import json
 
 import numpy as np
 import pytest
@@ -27,6 +28,45 @@ def test_every_registered_mutant_is_rejected_with_stated_power(default_report):
     for result in default_report.results:
         assert result.mutant_rejected, result
         assert result.power >= 0.9, result
+        assert result.verdict == "holds", result
+
+
+def test_default_replicates_are_at_least_every_claims_floor(default_report):
+    """A default run is never raised: each claim's default count is calibrated at alpha/m."""
+    for result in default_report.results:
+        assert result.replicates == result.replicates_requested >= result.min_replicates, result
+    assert default_report.verdicts == {"holds": len(default_report.results), "rejected": 0,
+                                       "inconclusive": 0}
+
+
+def test_the_json_record_carries_parameters_and_replicate_counts(default_report):
+    record = json.loads(json.dumps(default_report.as_dict()))
+    assert record["verdicts"]["holds"] == len(record["claims"])
+    for claim in record["claims"]:
+        assert claim["parameters"] and claim["verdict"] == "holds"
+        assert claim["replicates"] == claim["replicates_requested"] >= claim["min_replicates"]
+
+
+def test_every_registered_mean_claim_has_closed_form_or_stored_moments():
+    """Floors come from exact or large-pilot moments (``benchmarks/verify_moments.py``)."""
+    from modelcollapse.verify._moments import MOMENTS
+
+    for claim in verify.registry():
+        if claim.test in ("mean", "slope"):
+            assert claim.skewness is not None or claim.name in MOMENTS, claim.name
+
+
+@pytest.mark.parametrize("name", ["gaussian.sigma2_mean", "gaussian.sigma_mean"])
+def test_closed_form_skewness_and_kurtosis_match_simulation(name):
+    """Exact moments of sigma_n^p against 40 batches of 10^4 chains (batch-means s.e., 4.5 s.e.)."""
+    from modelcollapse.verify._core import observe, sample_moments
+
+    claim = verify.registered(name)
+    data = observe(claim, 400_000, 9, stream=name + "/shape").reshape(40, -1)
+    batches = np.array([sample_moments(b) for b in data])
+    estimate, se = batches.mean(axis=0), batches.std(axis=0, ddof=1) / np.sqrt(40)
+    exact = np.array([claim.skewness, claim.kurtosis])
+    assert np.all(np.abs(estimate - exact) < 4.5 * se), (estimate, exact, se)
 
 
 def test_claim_names_are_unique_and_found_by_name():
@@ -54,7 +94,8 @@ def test_calibration_observed_false_alarm_rate_contains_alpha():
 def test_calibration_detects_a_miscalibrated_family():
     """The companion: a claim whose closed form is off by a little fails far more often."""
     base = verify.registered("gaussian.mean_squared_error")
-    biased = Claim(**{**base.__dict__, "name": "biased", "closed_form": lambda: 4.5 * 1.04})
+    truth = base.closed_form()
+    biased = Claim(**{**base.__dict__, "name": "biased", "closed_form": lambda: truth * 1.04})
     result = verify.calibration([biased], 60, alpha=0.1, seed=1, replicates=4000)
     assert not result.contains_alpha and result.rate > 0.1, result.summary()
 
@@ -114,6 +155,51 @@ def test_slope_test_reads_the_ols_slope_with_robust_standard_error():
                   mutant_label="slope 0.3", test="slope")
     result = check_claim(claim, replicates=40_000, alpha=ALPHA, seed=4)
     assert not result.rejected and result.mutant_rejected
+
+
+def test_constant_observations_give_a_clear_answer():
+    assert verify.mean_test([2.0, 2.0, 2.0], 2.0).p_value == 1.0
+    off = verify.mean_test([2.0, 2.0, 2.0], 3.0)
+    assert off.p_value == 0.0 and off.z == -np.inf
+    with pytest.raises(ValueError, match="at least 2 finite values"):
+        verify.mean_test([1.0], 1.0)
+
+
+def test_family_size_zero_is_a_clear_error():
+    claim = verify.registered("discrete.expected_support")
+    with pytest.raises(ValueError, match="family_size must be an integer >= 1"):
+        check_claim(claim, replicates=100, alpha=ALPHA, seed=0, family_size=0)
+    with pytest.raises(ValueError, match="replicates must be an integer >= 2"):
+        check_claim(claim, replicates=1, alpha=ALPHA, seed=0)
+    assert check_claim(claim, replicates=None, alpha=ALPHA, seed=0).replicates == claim.replicates
+
+
+def test_two_replicates_are_raised_to_the_floor_and_reported_inconclusive():
+    """Two replicates of a support count once divided by a zero standard error."""
+    report = verify.run(["discrete.expected_support"], replicates=2, seed=2)
+    (result,) = report.results
+    assert result.replicates_requested == 2 and result.replicates == result.min_replicates > 2
+    assert result.raised and result.verdict == "inconclusive" and result.power < 0.9
+    record = report.as_dict()["claims"][0]
+    assert record["replicates_requested"] == 2 and record["parameters"]["M"] == 10
+    table = report.table()
+    assert f"{result.replicates}*" in table and "1 inconclusive" in table and "raised" in table
+
+
+def test_a_rejected_claim_has_the_verdict_rejected():
+    base = verify.registered("gaussian.sigma2_mean")
+    wrong = Claim(**{**base.__dict__, "name": "wrong", "closed_form": base.mutant})
+    report = verify.run([wrong, base], seed=0)
+    assert [r.verdict for r in report.results] == ["rejected", "holds"]
+    assert report.family_rejected and report.verdicts["rejected"] == 1
+
+
+def test_calibration_names_the_claims_it_rejected():
+    base = verify.registered("gaussian.sigma2_mean")
+    wrong = Claim(**{**base.__dict__, "name": "wrong", "closed_form": base.mutant})
+    result = verify.calibration([wrong, base], 3, alpha=ALPHA, seed=0, replicates=2000)
+    assert result.rejections == 3 and result.claim_rejections == {"wrong": 3}
+    assert result.p_value < 1e-5 and "wrong (3)" in result.summary()
 
 
 def test_bad_test_kind_is_rejected():

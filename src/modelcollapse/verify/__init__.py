@@ -1,9 +1,16 @@
 """``modelcollapse verify``: every stated theorem held against simulation.
 
 Each model contributes claims (a closed form, a Monte Carlo estimator and a
-mutant formula); :func:`run` tests each with a z-test on its mean, corrects
-the family with Holm's procedure at level ``alpha``, and reports the power
-against each claim's mutant.
+mutant formula); :func:`run` tests each (a Student-t test of a mean with a
+skewness-corrected p-value, an OLS slope, an exact binomial test of a
+probability, or a Kolmogorov-Smirnov test of a law), corrects the family with
+Holm's procedure at level ``alpha``, and reports the power against each
+claim's mutant. A requested replicate count below a claim's floor (the
+fewest at which its test keeps its size at ``alpha/m``, see
+:func:`replicate_floor`) is raised to the floor, and the report says so. Each
+claim's verdict is ``holds`` (not rejected, power >= 0.9), ``rejected``, or
+``inconclusive`` (not rejected, power < 0.9). The measured family-wise
+false-alarm rates are in the documentation page "Calibration of verify".
 
 Examples
 --------
@@ -22,9 +29,14 @@ from ._core import (
     Claim,
     ClaimResult,
     Report,
+    binomial_power,
     calibrate,
     check_claim,
+    claim_floor,
+    corrected_p_value,
+    holm,
     mean_test,
+    replicate_floor,
     run_claims,
 )
 from .discrete import discrete_claims
@@ -42,12 +54,17 @@ __all__ = [
     "Claim",
     "ClaimResult",
     "Report",
+    "binomial_power",
     "calibrate",
     "calibration",
     "check_claim",
+    "claim_floor",
+    "corrected_p_value",
+    "holm",
     "mean_test",
     "registered",
     "registry",
+    "replicate_floor",
     "run",
 ]
 
@@ -110,9 +127,13 @@ def run(claims=None, *, alpha=0.01, seed=0, replicates=None, quick=False, execut
     seed : int, optional
         Seed; each claim draws from its own streams keyed by its name.
     replicates : int, optional
-        Override every claim's replicate count.
+        Override every claim's replicate count (>= 2); a count below a
+        claim's floor is raised to it (``ClaimResult.replicates_requested``
+        keeps the request).
     quick : bool, optional
-        A tenth of each claim's replicates (less power, a few seconds).
+        A tenth of each claim's replicates (at least 200, and at least its
+        floor): less power, a few seconds; claims whose power falls below 0.9
+        are ``inconclusive``, not ``holds``.
     executor : concurrent.futures.Executor, optional
         Where the replicate blocks run (see :mod:`modelcollapse.sweep`); the
         numbers are the same on every executor.
