@@ -1,14 +1,24 @@
 """The command line: exit codes, table and JSON output."""
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+import modelcollapse
 from modelcollapse.cli import main
 
 CLAIM = "gaussian.mean_squared_error"
+#: Subprocesses import the package under test, not whichever copy is installed.
+ENV = dict(os.environ, PYTHONPATH=str(Path(modelcollapse.__file__).parents[1]))
+
+
+def _python(*argv, **kwargs):
+    return subprocess.run([sys.executable, *argv], capture_output=True, text=True, env=ENV,
+                          check=False, **kwargs)
 
 
 def test_verify_prints_a_table_and_exits_0_when_every_claim_holds(capsys):
@@ -64,10 +74,7 @@ def test_list_names_every_claim_once(capsys):
 
 
 def test_python_dash_m_runs_the_same_cli():
-    done = subprocess.run(
-        [sys.executable, "-m", "modelcollapse", "verify", "--quick", "--claim", CLAIM],
-        capture_output=True, text=True, check=False,
-    )
+    done = _python("-m", "modelcollapse", "verify", "--quick", "--claim", CLAIM)
     assert done.returncode == 0, done.stderr
     assert CLAIM in done.stdout
 
@@ -97,3 +104,31 @@ def test_calibrate_prints_the_observed_rate_with_its_interval(capsys):
 def test_scheduler_and_workers_together_are_a_usage_error(capsys):
     assert main(["verify", "--claim", CLAIM, "--workers", "2", "--scheduler", "tcp://x:1"]) == 2
     assert "not both" in capsys.readouterr().err
+
+
+def test_version_prints_the_package_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"modelcollapse {modelcollapse.__version__}"
+
+
+def test_help_and_import_do_not_load_the_numerical_stack():
+    """The package imports its submodules on first use, so --help costs no numpy/scipy import."""
+    code = ("import sys, modelcollapse; from modelcollapse.cli import _parser; "
+            "_parser().format_help(); "
+            "print(sorted(m for m in ('numpy', 'scipy', 'sympy', 'statsmodels', 'ot') "
+            "if m in sys.modules))")
+    done = _python("-c", code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_lazy_package_exposes_every_public_name():
+    from modelcollapse import GaussianChain, gaussian
+
+    assert set(modelcollapse.__all__) <= set(dir(modelcollapse))
+    assert GaussianChain is gaussian.GaussianChain
+    assert all(getattr(modelcollapse, name) is not None for name in modelcollapse.__all__)
+    with pytest.raises(AttributeError, match="no attribute 'no_such_name'"):
+        modelcollapse.no_such_name  # noqa: B018

@@ -20,7 +20,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser():
+    from . import __version__
+
     parser = _Parser(prog="modelcollapse", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"modelcollapse {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     verify = sub.add_parser("verify", help="hold Monte Carlo against every closed form")
     verify.add_argument("--list", action="store_true", help="list the claims and exit")
