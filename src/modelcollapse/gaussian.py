@@ -286,8 +286,9 @@ def expected_w2_squared(n, M, sigma=1.0, *, fit="unbiased"):
     :math:`= \sigma^2\sum_{i<n}1/M_i + 2\sigma^2 - 2\sigma E[\sigma_n]` for the
     unbiased fit, evaluated as ``expm1`` of log moments (no cancellation). To
     first order in :math:`1/M` this is :math:`\tfrac32\sigma^2\sum_{i<n}1/M_i`
-    (not the paper's constant 1), and it is at least the mean-squared error. It
-    diverges linearly for a constant ``M`` and stays bounded iff
+    (as the Nature paper's Supplementary Information states), and it is at
+    least the mean-squared error. It diverges linearly for a constant ``M``
+    and stays bounded iff
     :math:`\sum_i 1/M_i < \infty` (Shumailov et al., Nature version,
     "Gaussian model collapse").
 

@@ -29,7 +29,9 @@ stays exact as :math:`\Sigma_n \to 0`. A nonsingular fit needs
 The theorem: with a constant :math:`M`, :math:`E[W_2^2(N(\mu_n, \Sigma_n), D_0)]
 \to \infty` linearly while :math:`\Sigma_n \to 0` almost surely
 (:func:`log_det_drift` < 0); :math:`E[W_2^2]` stays bounded iff
-:math:`\sum_i 1/M_i < \infty` (super-linear growth), as
+:math:`\sum_i 1/M_i < \infty` (for a nondecreasing schedule this needs
+super-linear growth, but super-linear growth is not enough:
+:math:`M_i = 10(i+2)\log(i+2)` has a divergent series), as
 :func:`w2_squared_lower_bound` and :func:`w2_squared_upper_bound` pin it to
 :math:`\operatorname{tr}\Sigma\sum_{i<n}1/M_i + O(\operatorname{tr}\Sigma)`.
 """
@@ -334,7 +336,8 @@ def w2_squared_upper_bound(n, M, cov, *, fit="unbiased"):
     the unbiased fit the bound is :math:`\operatorname{tr}\Sigma(\sum_{i<n}1/M_i + 2)`:
     together with :func:`w2_squared_lower_bound`, :math:`E[W_2^2] =
     \operatorname{tr}\Sigma\sum_{i<n}1/M_i + O(\operatorname{tr}\Sigma)`, bounded iff
-    :math:`\sum_i 1/M_i < \infty` (the super-linear condition).
+    :math:`\sum_i 1/M_i < \infty` (which super-linear growth alone does not
+    guarantee).
 
     Examples
     --------
@@ -691,7 +694,7 @@ def _standard_normal_fits(gen, rows, m, d, chunk):
 
 
 # --------------------------------------------------------------------------
-# the super-linear theorem, side by side
+# bounded iff sum 1/M_i < infinity, side by side
 
 
 @dataclass(frozen=True)
@@ -729,7 +732,7 @@ class W2Growth:
 
 
 def w2_growth(M, n, cov, *, replicates=200, rng=None):
-    r"""The super-linear theorem, numerically: :math:`E[W_2^2]` along schedule ``M``.
+    r""":math:`E[W_2^2]` along schedule ``M``: bounded iff :math:`\sum_i 1/M_i < \infty`.
 
     Simulates ``replicates`` chains (``method="wishart"``, unbiased fit) to
     ``max(n)`` and reports, at each ``n``, the Monte Carlo mean of
