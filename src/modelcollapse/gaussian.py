@@ -60,6 +60,7 @@ __all__ = [
 ]
 
 FITS = ("unbiased", "mle")
+KEEPS = ("all", "last")
 METHODS = ("sufficient", "samples")
 _WHY_M = " (a variance is fitted to M_i >= 2 points)"
 
@@ -404,12 +405,13 @@ class GaussianChain(FittedChain):
 
     Attributes
     ----------
-    mu, sigma2 : ndarray, shape (replicates, n + 1)
-        Fitted mean and variance after ``0..n`` fits (read-only).
+    mu, sigma2 : ndarray, shape (replicates, len(generations))
+        Fitted mean and variance after ``0..n`` fits (read-only); with
+        ``keep="last"`` only the truth and generation ``n``.
 
     The provenance attributes ``M``, ``fit``, ``method``, ``seed_entropy``,
-    ``policy`` and ``fresh``, and the properties ``n`` and ``replicates``, are
-    those of :class:`~modelcollapse._chain.FittedChain`.
+    ``policy``, ``fresh`` and ``keep``, and the properties ``n``, ``replicates``
+    and ``generations``, are those of :class:`~modelcollapse._chain.FittedChain`.
     """
 
     mu: np.ndarray
@@ -426,9 +428,10 @@ class GaussianChain(FittedChain):
         g = check_int("generation", generation, minimum=0)
         if g > self.n:
             raise ValueError(f"generation must be <= n={self.n}, got generation={g}")
+        col = self._column(g)
         size = check_int("size", size, minimum=1)
         z = as_generator(rng).standard_normal((self.replicates, size))
-        return self.mu[:, g, None] + np.sqrt(self.sigma2[:, g, None]) * z
+        return self.mu[:, col, None] + np.sqrt(self.sigma2[:, col, None]) * z
 
 
 def simulate(
@@ -444,6 +447,7 @@ def simulate(
     rng=None,
     policy="replace",
     fresh=0.0,
+    keep="all",
 ):
     r"""Simulate ``replicates`` independent chains of ``n`` Gaussian refits.
 
@@ -485,11 +489,17 @@ def simulate(
         :math:`N(\mu, \sigma^2)`: :math:`K_i = \lfloor f M_i + 1/2\rfloor` of
         the :math:`M_i` points; the others come from model :math:`i`.
         ``fresh=0`` with ``policy="replace"`` is the paper's chain, bit for bit.
+    keep : {"all", "last"}, optional
+        Keep every generation ``0..n`` (default), or only the truth and
+        generation ``n``: the same numbers as the last column of ``"all"``,
+        without writing ``(replicates, n + 1)`` histories (faster and
+        O(replicates) memory for long chains).
 
     Returns
     -------
     GaussianChain
-        ``mu`` and ``sigma2`` of shape ``(replicates, n + 1)``.
+        ``mu`` and ``sigma2`` of shape ``(replicates, n + 1)`` (``keep="all"``)
+        or ``(replicates, 2)`` (``keep="last"``, ``n >= 1``).
 
     Notes
     -----
@@ -502,6 +512,9 @@ def simulate(
     (4, 101)
     >>> bool((chain.sigma2[:, 0] == 1.0).all())
     True
+    >>> last = simulate(100, 10, replicates=4, rng=0, keep="last")
+    >>> last.sigma2.shape, bool((last.sigma2[:, -1] == chain.sigma2[:, -1]).all())
+    ((4, 2), True)
     """
     n = check_int("n", n, minimum=0)
     _, sizes = sizes_at_least(M, n, 2, _WHY_M)
@@ -514,34 +527,51 @@ def simulate(
     check_policy(policy)
     fresh = check_fresh(fresh)
     check_subsample_method(policy, method)
+    check_choice("keep", keep, KEEPS)
     gen = as_generator(rng)
+    rows = _Rows(n, replicates, keep)
+    rows.means[0] = mu
+    rows.variances[0] = sigma**2
     if policy != "replace" or fresh > 0:
-        means, variances = _simulate_policy(
-            gen, sizes, mu, sigma, replicates, method, fit, chunk, policy, fresh
-        )
+        _simulate_policy(gen, sizes, mu, sigma, replicates, method, fit, chunk, policy, fresh,
+                         rows)
     else:
-        means, variances = _simulate_replace(gen, sizes, mu, sigma, replicates, method, fit,
-                                             chunk)
-    # Generation-major buffers, returned as (replicates, n + 1) views: no copy.
+        _simulate_replace(gen, sizes, replicates, method, fit, chunk, rows)
+    means, variances = rows.means, rows.variances
+    # Generation-major buffers, returned as (replicates, rows) views: no copy.
     mu_arr, s2_arr = means.T, variances.T
     mu_arr.flags.writeable = False
     s2_arr.flags.writeable = False
     return GaussianChain(mu_arr, s2_arr, M=sizes, fit=fit, method=method,
-                         seed_entropy=seed_entropy(gen), policy=policy, fresh=fresh)
+                         seed_entropy=seed_entropy(gen), policy=policy, fresh=fresh, keep=keep)
 
 
-def _simulate_replace(gen, sizes, mu, sigma, replicates, method, fit, chunk):
+class _Rows:
+    """Generation-major (means, variances) buffers and the row each generation lives in.
+
+    With ``keep="last"`` generations ``1..n`` share row 1, overwritten in
+    place (each step reads model ``i`` before it writes model ``i + 1``).
+    """
+
+    def __init__(self, n, replicates, keep):
+        self.last_only = keep == "last"
+        count = min(n, 1) + 1 if self.last_only else n + 1
+        self.means = np.empty((count, replicates))
+        self.variances = np.empty((count, replicates))
+
+    def row(self, generation):
+        return min(generation, 1) if self.last_only else generation
+
+
+def _simulate_replace(gen, sizes, replicates, method, fit, chunk, rows):
     """The paper's recursion: each model fitted to the previous generation only."""
-    means = np.empty((sizes.size + 1, replicates))
-    variances = np.empty((sizes.size + 1, replicates))
-    means[0] = mu
-    variances[0] = sigma**2
+    means, variances = rows.means, rows.variances
     step = _sufficient_step if method == "sufficient" else _samples_step
     work = _Buffers(replicates, chunk)
     for i, m in enumerate(sizes.tolist()):
-        step(gen, m, m - 1.0 if fit == "unbiased" else float(m), means[i], variances[i],
-             means[i + 1], variances[i + 1], work)
-    return means, variances
+        this, following = rows.row(i), rows.row(i + 1)
+        step(gen, m, m - 1.0 if fit == "unbiased" else float(m), means[this], variances[this],
+             means[following], variances[following], work)
 
 
 class _Buffers:
@@ -574,25 +604,22 @@ def _samples_step(gen, m, d, mu_i, s2_i, mu_next, s2_next, work):
     np.multiply(s2_i, m2 / d, out=s2_next)
 
 
-def _simulate_policy(gen, sizes, mu, sigma, replicates, method, fit, chunk, policy, fresh):
-    """Generation-major (means, variances) of chains under a data policy.
+def _simulate_policy(gen, sizes, mu, sigma, replicates, method, fit, chunk, policy, fresh,
+                     rows):
+    """Generation-major (means, variances) of chains under a data policy, into ``rows``.
 
     Each generation is summarised by (count, mean, sum of squared deviations),
     its fresh and synthetic parts pooled exactly (Chan et al. 1979); under
     ``"accumulate"`` the summaries of all generations so far are pooled the
     same way, which is the fit to the pooled points.
     """
-    n = sizes.size
-    means = np.empty((n + 1, replicates))
-    variances = np.empty((n + 1, replicates))
-    means[0] = mu
-    variances[0] = sigma**2
+    means, variances = rows.means, rows.variances
     truth = (np.full(replicates, mu), np.full(replicates, sigma**2))
     pool = None
     points = np.empty((replicates, 0))
     for i, (m, k) in enumerate(zip(sizes.tolist(), fresh_counts(sizes, fresh).tolist(),
                                    strict=True)):
-        model = (means[i], variances[i])
+        model = (means[rows.row(i)], variances[rows.row(i)])
         if policy == "accumulate-subsample":
             points = np.concatenate(
                 [points, *(_draw_points(gen, *src, c) for src, c in ((truth, k), (model, m - k)))],
@@ -609,9 +636,8 @@ def _simulate_policy(gen, sizes, mu, sigma, replicates, method, fit, chunk, poli
             if policy == "accumulate":
                 pool = (count, mean, m2) if pool is None else _pool(*pool, count, mean, m2)
                 count, mean, m2 = pool
-        means[i + 1] = mean
-        variances[i + 1] = m2 / (count - 1.0 if fit == "unbiased" else float(count))
-    return means, variances
+        means[rows.row(i + 1)] = mean
+        variances[rows.row(i + 1)] = m2 / (count - 1.0 if fit == "unbiased" else float(count))
 
 
 def _group_fit(gen, loc, var, count, method, chunk):
