@@ -204,7 +204,7 @@ def _verify(args, argv):
     if args.report:
         from .verify.report import write_report
 
-        files = write_report(report, args.report, claims=claims, provenance=record,
+        files = write_report(report, args.report, claims=claims, record=record,
                              image_format=args.format)
         print(f"report: {files[0]} and {len(files) - 1} figures", file=sys.stderr)
     return 1 if report.family_rejected else 0

@@ -145,7 +145,7 @@ def _provenance_lines(record):
 
 
 def write_report(report, directory, *, claims=(), figures=True, image_format="png",
-                 provenance=None):
+                 record=None):
     """Write ``report.md`` (table, verdicts, provenance) and its figures into ``directory``.
 
     Parameters
@@ -161,7 +161,7 @@ def write_report(report, directory, *, claims=(), figures=True, image_format="pn
         Draw the figures (needs matplotlib, the ``plot`` extra).
     image_format : {"png", "svg", "pdf"}, optional
         File format of the figures.
-    provenance : dict, optional
+    record : dict, optional
         What :func:`provenance` returned (default: computed now, without wall time).
 
     Returns
@@ -172,7 +172,7 @@ def write_report(report, directory, *, claims=(), figures=True, image_format="pn
     from .._validate import check_choice
 
     check_choice("image_format", image_format, IMAGE_FORMATS)
-    record = globals()["provenance"](report) if provenance is None else provenance
+    record = provenance(report) if record is None else record
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     written = []
