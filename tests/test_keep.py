@@ -62,3 +62,4 @@ def test_keep_must_be_all_or_last(keep):
         gaussian.simulate(3, 5, keep=keep)
     with pytest.raises((ValueError, TypeError), match="keep"):
         multivariate.simulate(3, 5, np.zeros(2), np.eye(2), keep=keep)
+

@@ -33,6 +33,7 @@ from scipy import linalg, special
 
 from ._policy import check_fresh, fresh_counts
 from ._rng import as_generator, seed_entropy
+from ._threads import one_blas_thread
 from ._validate import _shown, check_choice, check_int, check_int_array, check_real
 from .schedule import sizes_at_least
 
@@ -250,7 +251,8 @@ def loss_probability(n, M, p):
     if not np.any(positive):
         return _scalar(out)
     n_values, n_index = np.unique(n[positive], return_inverse=True)
-    h = _absorbed_by(n_values.tolist(), schedule, sizes)
+    with one_blas_thread():
+        h = _absorbed_by(n_values.tolist(), schedule, sizes)
     q_values, q_index = np.unique(p[positive], return_inverse=True)
     m0 = int(sizes[0])
     losses = np.empty((q_values.size, n_values.size))
