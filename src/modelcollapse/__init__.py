@@ -15,19 +15,6 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = (
-    "discrete",
-    "estimate",
-    "gaussian",
-    "multivariate",
-    "policies",
-    "regression",
-    "schedule",
-    "sweep",
-    "variance_gamma",
-    "wasserstein",
-)
-
 #: Re-exported names and the submodule that defines each.
 _REEXPORTS = {
     "Constant": "schedule",
@@ -63,6 +50,10 @@ __all__ = [
     "variance_gamma",
     "wasserstein",
 ]
+
+
+#: The submodules, imported on first access: the lower-case public names.
+_SUBMODULES = frozenset(name for name in __all__ if name.islower() and not name.startswith("_"))
 
 
 def __getattr__(name):

@@ -216,8 +216,10 @@ def write_report(report, directory, *, claims=(), figures=True, image_format="pn
             if c is None or c.test != "law":
                 continue
             sample = observe(c, r.replicates, report.seed)
-            filename = save(plot.quantile_plot(sample, c.closed_form(),
-                                               title=f"QQ-plot: {c.name}"),
+            settings = ", ".join(f"{k} = {v}" for k, v in r.parameters.items()
+                                 if isinstance(v, int | float) and not isinstance(v, bool))
+            title = f"QQ-plot: {c.name}\n{settings}, R = {r.replicates} chains"
+            filename = save(plot.quantile_plot(sample, c.closed_form(), title=title),
                             f"qq_{c.name.replace('.', '_')}")
             text += [f"![QQ-plot of {c.name}]({filename})", ""]
     (out / "report.md").write_text("\n".join(text), encoding="utf-8")
