@@ -312,3 +312,20 @@ def test_lazy_package_exposes_every_public_name():
     assert all(getattr(modelcollapse, name) is not None for name in modelcollapse.__all__)
     with pytest.raises(AttributeError, match="no attribute 'no_such_name'"):
         modelcollapse.no_such_name  # noqa: B018
+
+
+def test_progress_keeps_a_bar_on_a_terminal_and_lines_elsewhere():
+    import io
+
+    from modelcollapse._progress import progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal, log = Terminal(), io.StringIO()
+    assert list(progress([1, 2, 3], desc="verify", unit="seed", stream=terminal)) == [1, 2, 3]
+    assert "\r" in terminal.getvalue() and "3/3" in terminal.getvalue()
+    assert list(progress([1, 2, 3], desc="verify", unit="seed", stream=log)) == [1, 2, 3]
+    assert [line.split(" (")[0] for line in log.getvalue().splitlines()] == [
+        "verify: seed 1/3 1 done", "verify: seed 2/3 2 done", "verify: seed 3/3 3 done"]
