@@ -11,6 +11,10 @@ For M in {10, 100, 1000, 10000} and n = 100 generations:
 * ``sufficient`` / ``rng floor``: against the bare cost of its random numbers
   (one normal and one gamma per replicate-generation, into preallocated buffers).
 
+A second table runs many chains (R = 10^6, M = 10, n = 100) to the last
+generation only: ``keep="all"`` writes the (R, n + 1) histories of mu and
+sigma^2 (1.6 GB), ``keep="last"`` overwrites one row; both against the RNG floor.
+
 Times are the best of several repeats (these machines are noisy); only ratios
 measured in the same run are meaningful.
 """
@@ -83,6 +87,19 @@ def main(argv=None):
         rate = N * floor_replicates / t_suff / 1e6
         print(f"{m:>6} {r:>8} {t_samp / t_note:>17.2f} {t_note / t_suff_r:>20.0f} "
               f"{t_suff / t_floor:>17.2f} {rate:>11.1f}")
+    many = points
+    t_floor, t_all, t_last = best_times(
+        [
+            lambda rng: rng_floor(N, 10, many, rng),
+            lambda rng: gaussian.simulate(N, 10, replicates=many, rng=rng),
+            lambda rng: gaussian.simulate(N, 10, replicates=many, rng=rng, keep="last"),
+        ],
+        repeats,
+        np.random.default_rng,
+    )
+    print(f"\nR = {many:.0e} chains, M = 10, n = {N}: keep='all' / floor "
+          f"{t_all / t_floor:.2f}, keep='last' / floor {t_last / t_floor:.2f}, "
+          f"all / last {t_all / t_last:.2f}")
 
 
 if __name__ == "__main__":

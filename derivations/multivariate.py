@@ -37,7 +37,7 @@ def build():
             "Shumailov et al. (2024, Nature), 'Gaussian model collapse'. Closed forms of "
             "`modelcollapse.multivariate` and `modelcollapse.wasserstein`: the Bures formula's "
             "special cases, the log-det drift from the Bartlett decomposition, the W2 lower "
-            "bound and the super-linear condition."
+            "bound and the condition for a bounded E[W2^2]."
         ),
     )
     bartlett = dv.assume(
@@ -107,7 +107,7 @@ def build():
               why="With $\\mathrm{tr}\\Sigma = s_1 + s_2$.",
               used_by="`multivariate.w2_squared_lower_bound`")
 
-    dv.section("The super-linear condition",
+    dv.section("The summability condition",
                "The bounds pin $E[W_2^2] = \\mathrm{tr}\\Sigma\\,H_n + O(\\mathrm{tr}\\Sigma)$, "
                "so $E[W_2^2]$ is bounded iff $H_\\infty = \\sum_i 1/M_i < \\infty$.")
     dv.summation("constant", 1 / M0, (i, 0, n - 1), n / M0, name="H_n",

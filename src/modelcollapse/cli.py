@@ -1,7 +1,8 @@
 """The ``modelcollapse`` command line (a thin layer over the Python API).
 
-Exit codes: 0 every claim holds (every derivation checks), 1 some claim is
-rejected (some derivation step fails), 2 usage error.
+Exit codes: 0 no claim is rejected (each holds, or is inconclusive for want
+of power; every derivation checks), 1 some claim is rejected (some derivation
+step fails), 2 usage error (one line on stderr, before any work).
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser():
+    from . import __version__
+
     parser = _Parser(prog="modelcollapse", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"modelcollapse {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     verify = sub.add_parser("verify", help="hold Monte Carlo against every closed form")
     verify.add_argument("--list", action="store_true", help="list the claims and exit")
@@ -35,7 +39,11 @@ def _parser():
                              "else a process pool); same numbers as serial")
     verify.add_argument("--scheduler", metavar="ADDRESS",
                         help="run on a dask.distributed cluster, e.g. tcp://host:8786")
-    verify.add_argument("--report", metavar="DIR", help="write report.md and PNG figures to DIR")
+    verify.add_argument("--report", metavar="DIR",
+                        help="write report.md and its figures into the folder DIR (needs "
+                             f"matplotlib: {_PLOT_EXTRA})")
+    verify.add_argument("--format", choices=("png", "svg", "pdf"), default="png",
+                        help="image format of the --report figures (default png)")
     verify.add_argument("--json", action="store_true", help="print one JSON object")
     verify.add_argument("--calibrate", type=int, metavar="K",
                         help="rerun the family under K independent seeds and report the "
@@ -61,17 +69,102 @@ def _parser():
     return parser
 
 
+#: Seconds a --scheduler address has to answer as a dask scheduler before any work starts.
+_SCHEDULER_TIMEOUT = 5.0
+_PLOT_EXTRA = "python -m pip install 'modelcollapse[plot]'"
+_DASK_EXTRA = "python -m pip install 'modelcollapse[dask]'"
+
+
+class _UsageError(Exception):
+    """A command line that cannot run; reported in one line, exit code 2."""
+
+
+def _check_report_folder(folder):
+    """Create ``--report`` DIR if needed and make sure a file can be written in it."""
+    import tempfile
+    from pathlib import Path
+
+    path = Path(folder)
+    if path.exists() and not path.is_dir():
+        raise _UsageError(f"--report needs a folder, but {folder!r} is an existing file")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as err:
+        raise _UsageError(f"--report cannot write into {folder!r}: "
+                         f"{err.strerror or err}") from None
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise _UsageError(f"--report draws figures with matplotlib, which is not installed: "
+                         f"{_PLOT_EXTRA}") from None
+
+
+async def _identity(address, timeout):
+    from distributed.comm import connect
+
+    comm = await connect(address, timeout=timeout)
+    try:
+        await comm.write({"op": "identity"})
+        return await comm.read()
+    finally:
+        comm.abort()
+
+
+def _probe_scheduler(address):
+    """Raise _UsageError unless a dask scheduler answers at ``address`` within the timeout.
+
+    A refused TCP port fails at once (dask itself would retry for 30 s), and a
+    peer that is not a dask scheduler fails on the identity handshake (dask
+    itself may hang, or read a garbage frame length and fail to allocate it).
+    """
+    import asyncio
+    import socket
+
+    if not address.strip():
+        raise _UsageError("--scheduler needs an address such as tcp://127.0.0.1:8786, got ''")
+    try:
+        from distributed.comm.addressing import parse_address, parse_host_port
+    except ImportError:
+        raise _UsageError(f"--scheduler needs dask.distributed, which is not installed: "
+                         f"{_DASK_EXTRA}") from None
+    try:
+        scheme, location = parse_address(address)
+        if scheme == "tcp":
+            socket.create_connection(parse_host_port(location), _SCHEDULER_TIMEOUT).close()
+    except (OSError, ValueError) as err:
+        raise _UsageError(f"--scheduler {address!r}: cannot connect "
+                         f"({getattr(err, 'strerror', None) or err})") from None
+    try:
+        reply = asyncio.run(asyncio.wait_for(_identity(address, _SCHEDULER_TIMEOUT),
+                                             _SCHEDULER_TIMEOUT))
+    except Exception as err:  # a non-dask peer can fail in any way, even MemoryError
+        reply = f"{type(err).__name__}: {err}"
+    if not (isinstance(reply, dict) and reply.get("type") == "Scheduler"):
+        raise _UsageError(f"--scheduler {address!r}: the peer did not answer as a dask "
+                         f"scheduler within {_SCHEDULER_TIMEOUT:g} s ({reply!s:.80})")
+
+
+def _check_verify_usage(args):
+    """Every check that needs no simulation, so that a bad command line fails before work."""
+    if args.scheduler is not None and args.workers is not None:
+        raise _UsageError("give --scheduler or --workers, not both")
+    if args.workers is not None and args.workers < 1:
+        raise _UsageError(f"--workers must be an integer >= 1, got {args.workers}")
+    if args.report is not None and args.calibrate is None:
+        _check_report_folder(args.report)
+    if args.scheduler is not None:
+        _probe_scheduler(args.scheduler)
+
+
 def _executor(args):
     """The executor the flags ask for (a context manager), or a null context."""
     from . import sweep
 
-    if args.scheduler and args.workers:
-        raise ValueError("give --scheduler or --workers, not both")
-    if args.scheduler:
+    if args.scheduler is not None:
         return sweep.dask_executor(args.scheduler)
-    if args.workers:
-        if args.workers < 1:
-            raise ValueError(f"workers must be an integer >= 1, got workers={args.workers}")
+    if args.workers is not None:
         try:
             return sweep.dask_executor(workers=args.workers)
         except ImportError:
@@ -79,19 +172,23 @@ def _executor(args):
     return contextlib.nullcontext()
 
 
-def _verify(args):
+def _verify(args, argv):
+    import time
+
     from . import verify
 
     if args.list:
         for claim in verify.registry():
             print(f"{claim.name:<40} {claim.statement}  [{claim.reference}]")
         return 0
+    started = time.perf_counter()
     settings = {"alpha": args.alpha, "seed": args.seed, "replicates": args.replicates,
                 "quick": args.quick, "progress": True}
     try:
         claims = verify.registry() if args.claim is None else [
             verify.registered(name) for name in args.claim
         ]
+        _check_verify_usage(args)
         if args.calibrate is not None:
             with _executor(args) as executor:
                 result = verify.calibration(claims, args.calibrate, executor=executor,
@@ -101,14 +198,19 @@ def _verify(args):
             return 0 if result.contains_alpha else 1
         with _executor(args) as executor:
             report = verify.run(claims, executor=executor, **settings)
-    except (ValueError, TypeError) as err:
+    except (_UsageError, ValueError, TypeError) as err:
         print(f"modelcollapse verify: error: {err}", file=sys.stderr)
         return 2
-    print(json.dumps(report.as_dict(), indent=2) if args.json else report.table())
+    from .verify.report import provenance
+
+    record = provenance(report, argv=argv, wall_time=time.perf_counter() - started)
+    print(json.dumps(report.as_dict() | {"provenance": record}, indent=2) if args.json
+          else report.table())
     if args.report:
         from .verify.report import write_report
 
-        files = write_report(report, args.report, claims=claims)
+        files = write_report(report, args.report, claims=claims, record=record,
+                             image_format=args.format)
         print(f"report: {files[0]} and {len(files) - 1} figures", file=sys.stderr)
     return 1 if report.family_rejected else 0
 
@@ -178,13 +280,14 @@ def _estimate(args):
 
 def main(argv=None):
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser().parse_args(argv)
     if args.command == "ngram":
         from .ngram import _run
 
         return _run(args, argv)
     if args.command == "verify":
-        return _verify(args)
+        return _verify(args, argv)
     if args.command == "derive":
         return _derive(args)
     if args.command == "estimate":

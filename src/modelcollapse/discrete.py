@@ -34,6 +34,7 @@ from scipy import linalg, special
 from ._policy import check_fresh, fresh_counts
 from ._rng import as_generator, seed_entropy
 from ._sampling import check_temperature, check_top_k, check_top_p, is_identity, transform
+from ._threads import one_blas_thread
 from ._validate import _shown, check_choice, check_int, check_int_array, check_real
 from .schedule import sizes_at_least
 
@@ -284,7 +285,8 @@ def loss_probability(n, M, p, *, method="auto"):
         out[positive] = _large_loss(n_values.tolist(), schedule, sizes, q_values,
                                     method)[q_index, n_index]
         return _scalar(out)
-    h = _absorbed_by(n_values.tolist(), schedule, sizes)
+    with one_blas_thread():
+        h = _absorbed_by(n_values.tolist(), schedule, sizes)
     m0 = int(sizes[0])
     losses = np.empty((q_values.size, n_values.size))
     rows = max(1, _BLOCK // (m0 + 1))

@@ -62,6 +62,7 @@ __all__ = [
 ]
 
 FITS = ("unbiased", "mle")
+KEEPS = ("all", "last")
 METHODS = ("sufficient", "samples")
 _WHY_M = " (a variance is fitted to M_i >= 2 points)"
 
@@ -324,8 +325,9 @@ def expected_w2_squared(n, M, sigma=1.0, *, fit="unbiased", temperature=1.0):
     :math:`= \sigma^2\sum_{i<n}1/M_i + 2\sigma^2 - 2\sigma E[\sigma_n]` for the
     unbiased fit, evaluated as ``expm1`` of log moments (no cancellation). To
     first order in :math:`1/M` this is :math:`\tfrac32\sigma^2\sum_{i<n}1/M_i`
-    (not the paper's constant 1), and it is at least the mean-squared error. It
-    diverges linearly for a constant ``M`` and stays bounded iff
+    (as the Nature paper's Supplementary Information states), and it is at
+    least the mean-squared error. It diverges linearly for a constant ``M``
+    and stays bounded iff
     :math:`\sum_i 1/M_i < \infty` (Shumailov et al., Nature version,
     "Gaussian model collapse"). At a sampling ``temperature`` :math:`T` the
     same formula holds with the tempered moments
@@ -448,31 +450,38 @@ class GaussianChain(FittedChain):
 
     Attributes
     ----------
-    mu, sigma2 : ndarray, shape (replicates, n + 1)
-        Fitted mean and variance after ``0..n`` fits (read-only).
+    mu, sigma2 : ndarray, shape (replicates, len(generations))
+        Fitted mean and variance after ``0..n`` fits (read-only); with
+        ``keep="last"`` only the truth and generation ``n``.
+
+    temperature : float
+        The sampling temperature :math:`T`: generation :math:`g` is drawn
+        from :math:`N(\\mu_g, T\\sigma^2_g)`.
 
     The provenance attributes ``M``, ``fit``, ``method``, ``seed_entropy``,
-    ``policy`` and ``fresh``, and the properties ``n`` and ``replicates``, are
-    those of :class:`~modelcollapse._chain.FittedChain`.
+    ``policy``, ``fresh`` and ``keep``, and the properties ``n``, ``replicates``
+    and ``generations``, are those of :class:`~modelcollapse._chain.FittedChain`.
     """
 
     mu: np.ndarray
     sigma2: np.ndarray
+    temperature: float = 1.0
 
     def draw(self, generation, size=1, *, rng=None):
         """Draw ``size`` points :math:`X^g_j` of ``generation`` from each chain's model ``g``.
 
         Returns an array of shape ``(replicates, size)``: row ``r`` holds iid
-        draws from :math:`N(\\mu_g, \\sigma^2_g)` of replicate ``r``. Points of one
+        draws from :math:`N(\\mu_g, T\\sigma^2_g)` of replicate ``r``. Points of one
         row share their model, so take one per row for iid draws of the
         marginal law of :math:`X^g_j`.
         """
         g = check_int("generation", generation, minimum=0)
         if g > self.n:
             raise ValueError(f"generation must be <= n={self.n}, got generation={g}")
+        col = self._column(g)
         size = check_int("size", size, minimum=1)
         z = as_generator(rng).standard_normal((self.replicates, size))
-        return self.mu[:, g, None] + np.sqrt(self.sigma2[:, g, None]) * z
+        return self.mu[:, col, None] + np.sqrt(self.temperature * self.sigma2[:, col, None]) * z
 
 
 def simulate(
@@ -489,6 +498,7 @@ def simulate(
     policy="replace",
     fresh=0.0,
     temperature=1.0,
+    keep="all",
 ):
     r"""Simulate ``replicates`` independent chains of ``n`` Gaussian refits.
 
@@ -533,15 +543,19 @@ def simulate(
     temperature : float, optional
         Draw every generation from :math:`N(\mu_i, T\sigma_i^2)` (sampling
         bias, Alemohammad et al. 2023, Section 3.1; ``policy="replace"``,
-        ``fresh=0``). The fits are affine in the draws, so the chain is the
-        plain chain's variates rescaled, :math:`\sigma_i^2 = T^i\sigma_i'^2`
-        and :math:`\mu_{k+1} - \mu_k = T^{(k+1)/2}(\mu'_{k+1} - \mu'_k)`:
-        exact in law for both methods.
+        ``fresh=0``): each step draws from the tempered model, for both
+        methods and either ``keep``.
+    keep : {"all", "last"}, optional
+        Keep every generation ``0..n`` (default), or only the truth and
+        generation ``n``: the same numbers as the last column of ``"all"``,
+        without writing ``(replicates, n + 1)`` histories (faster and
+        O(replicates) memory for long chains).
 
     Returns
     -------
     GaussianChain
-        ``mu`` and ``sigma2`` of shape ``(replicates, n + 1)``.
+        ``mu`` and ``sigma2`` of shape ``(replicates, n + 1)`` (``keep="all"``)
+        or ``(replicates, 2)`` (``keep="last"``, ``n >= 1``).
 
     Notes
     -----
@@ -554,6 +568,9 @@ def simulate(
     (4, 101)
     >>> bool((chain.sigma2[:, 0] == 1.0).all())
     True
+    >>> last = simulate(100, 10, replicates=4, rng=0, keep="last")
+    >>> last.sigma2.shape, bool((last.sigma2[:, -1] == chain.sigma2[:, -1]).all())
+    ((4, 2), True)
     """
     n = check_int("n", n, minimum=0)
     _, sizes = sizes_at_least(M, n, 2, _WHY_M)
@@ -573,36 +590,56 @@ def simulate(
     if temperature != 1.0 and (policy != "replace" or fresh > 0):
         raise ValueError("temperature must be 1 with a data policy or fresh data "
                          f"(policy='replace', fresh=0 only), got temperature={temperature!r}")
+    check_choice("keep", keep, KEEPS)
     gen = as_generator(rng)
+    rows = _Rows(n, replicates, keep)
+    rows.means[0] = mu
+    rows.variances[0] = sigma**2
     if policy != "replace" or fresh > 0:
-        means, variances = _simulate_policy(
-            gen, sizes, mu, sigma, replicates, method, fit, chunk, policy, fresh
-        )
+        _simulate_policy(gen, sizes, mu, sigma, replicates, method, fit, chunk, policy, fresh,
+                         rows)
     else:
-        means, variances = _simulate_replace(gen, sizes, mu, sigma, replicates, method, fit,
-                                             chunk)
-        if temperature != 1.0:
-            means, variances = _tempered.temper_chain(means, variances, mu, temperature)
-    # Generation-major buffers, returned as (replicates, n + 1) views: no copy.
+        _simulate_replace(gen, sizes, replicates, method, fit, chunk, rows, temperature)
+    means, variances = rows.means, rows.variances
+    # Generation-major buffers, returned as (replicates, rows) views: no copy.
     mu_arr, s2_arr = means.T, variances.T
     mu_arr.flags.writeable = False
     s2_arr.flags.writeable = False
     return GaussianChain(mu_arr, s2_arr, M=sizes, fit=fit, method=method,
-                         seed_entropy=seed_entropy(gen), policy=policy, fresh=fresh)
+                         seed_entropy=seed_entropy(gen), policy=policy, fresh=fresh, keep=keep,
+                         temperature=temperature)
 
 
-def _simulate_replace(gen, sizes, mu, sigma, replicates, method, fit, chunk):
-    """The paper's recursion: each model fitted to the previous generation only."""
-    means = np.empty((sizes.size + 1, replicates))
-    variances = np.empty((sizes.size + 1, replicates))
-    means[0] = mu
-    variances[0] = sigma**2
+class _Rows:
+    """Generation-major (means, variances) buffers and the row each generation lives in.
+
+    With ``keep="last"`` generations ``1..n`` share row 1, overwritten in
+    place (each step reads model ``i`` before it writes model ``i + 1``).
+    """
+
+    def __init__(self, n, replicates, keep):
+        self.last_only = keep == "last"
+        count = min(n, 1) + 1 if self.last_only else n + 1
+        self.means = np.empty((count, replicates))
+        self.variances = np.empty((count, replicates))
+
+    def row(self, generation):
+        return min(generation, 1) if self.last_only else generation
+
+
+def _simulate_replace(gen, sizes, replicates, method, fit, chunk, rows, temperature=1.0):
+    """The paper's recursion: each model fitted to the previous generation only.
+
+    At ``temperature`` T each generation is drawn from N(mu_i, T sigma_i^2).
+    """
+    means, variances = rows.means, rows.variances
     step = _sufficient_step if method == "sufficient" else _samples_step
     work = _Buffers(replicates, chunk)
     for i, m in enumerate(sizes.tolist()):
-        step(gen, m, m - 1.0 if fit == "unbiased" else float(m), means[i], variances[i],
-             means[i + 1], variances[i + 1], work)
-    return means, variances
+        this, following = rows.row(i), rows.row(i + 1)
+        drawn = variances[this] if temperature == 1.0 else temperature * variances[this]
+        step(gen, m, m - 1.0 if fit == "unbiased" else float(m), means[this], drawn,
+             means[following], variances[following], work)
 
 
 class _Buffers:
@@ -635,25 +672,22 @@ def _samples_step(gen, m, d, mu_i, s2_i, mu_next, s2_next, work):
     np.multiply(s2_i, m2 / d, out=s2_next)
 
 
-def _simulate_policy(gen, sizes, mu, sigma, replicates, method, fit, chunk, policy, fresh):
-    """Generation-major (means, variances) of chains under a data policy.
+def _simulate_policy(gen, sizes, mu, sigma, replicates, method, fit, chunk, policy, fresh,
+                     rows):
+    """Generation-major (means, variances) of chains under a data policy, into ``rows``.
 
     Each generation is summarised by (count, mean, sum of squared deviations),
     its fresh and synthetic parts pooled exactly (Chan et al. 1979); under
     ``"accumulate"`` the summaries of all generations so far are pooled the
     same way, which is the fit to the pooled points.
     """
-    n = sizes.size
-    means = np.empty((n + 1, replicates))
-    variances = np.empty((n + 1, replicates))
-    means[0] = mu
-    variances[0] = sigma**2
+    means, variances = rows.means, rows.variances
     truth = (np.full(replicates, mu), np.full(replicates, sigma**2))
     pool = None
     points = np.empty((replicates, 0))
     for i, (m, k) in enumerate(zip(sizes.tolist(), fresh_counts(sizes, fresh).tolist(),
                                    strict=True)):
-        model = (means[i], variances[i])
+        model = (means[rows.row(i)], variances[rows.row(i)])
         if policy == "accumulate-subsample":
             points = np.concatenate(
                 [points, *(_draw_points(gen, *src, c) for src, c in ((truth, k), (model, m - k)))],
@@ -670,9 +704,8 @@ def _simulate_policy(gen, sizes, mu, sigma, replicates, method, fit, chunk, poli
             if policy == "accumulate":
                 pool = (count, mean, m2) if pool is None else _pool(*pool, count, mean, m2)
                 count, mean, m2 = pool
-        means[i + 1] = mean
-        variances[i + 1] = m2 / (count - 1.0 if fit == "unbiased" else float(count))
-    return means, variances
+        means[rows.row(i + 1)] = mean
+        variances[rows.row(i + 1)] = m2 / (count - 1.0 if fit == "unbiased" else float(count))
 
 
 def _group_fit(gen, loc, var, count, method, chunk):

@@ -29,7 +29,9 @@ stays exact as :math:`\Sigma_n \to 0`. A nonsingular fit needs
 The theorem: with a constant :math:`M`, :math:`E[W_2^2(N(\mu_n, \Sigma_n), D_0)]
 \to \infty` linearly while :math:`\Sigma_n \to 0` almost surely
 (:func:`log_det_drift` < 0); :math:`E[W_2^2]` stays bounded iff
-:math:`\sum_i 1/M_i < \infty` (super-linear growth), as
+:math:`\sum_i 1/M_i < \infty` (for a nondecreasing schedule this needs
+super-linear growth, but super-linear growth is not enough:
+:math:`M_i = 10(i+2)\log(i+2)` has a divergent series), as
 :func:`w2_squared_lower_bound` and :func:`w2_squared_upper_bound` pin it to
 :math:`\operatorname{tr}\Sigma\sum_{i<n}1/M_i + O(\operatorname{tr}\Sigma)`.
 """
@@ -334,7 +336,8 @@ def w2_squared_upper_bound(n, M, cov, *, fit="unbiased"):
     the unbiased fit the bound is :math:`\operatorname{tr}\Sigma(\sum_{i<n}1/M_i + 2)`:
     together with :func:`w2_squared_lower_bound`, :math:`E[W_2^2] =
     \operatorname{tr}\Sigma\sum_{i<n}1/M_i + O(\operatorname{tr}\Sigma)`, bounded iff
-    :math:`\sum_i 1/M_i < \infty` (the super-linear condition).
+    :math:`\sum_i 1/M_i < \infty` (which super-linear growth alone does not
+    guarantee).
 
     Examples
     --------
@@ -392,14 +395,15 @@ class MultivariateChain(FittedChain):
 
     Attributes
     ----------
-    mu : ndarray, shape (replicates, n + 1, d)
-        Fitted means after ``0..n`` fits (read-only).
-    cov : ndarray, shape (replicates, n + 1, d, d)
+    mu : ndarray, shape (replicates, len(generations), d)
+        Fitted means after ``0..n`` fits (read-only); with ``keep="last"``
+        only the truth and generation ``n``.
+    cov : ndarray, shape (replicates, len(generations), d, d)
         Fitted covariances (read-only, exactly symmetric).
 
     The provenance attributes ``M``, ``fit``, ``method``, ``seed_entropy``,
-    ``policy`` and ``fresh``, and the properties ``n`` and ``replicates``, are
-    those of :class:`~modelcollapse._chain.FittedChain`.
+    ``policy``, ``fresh`` and ``keep``, and the properties ``n``, ``replicates``
+    and ``generations``, are those of :class:`~modelcollapse._chain.FittedChain`.
     """
 
     mu: np.ndarray
@@ -411,7 +415,7 @@ class MultivariateChain(FittedChain):
         return self.mu.shape[2]
 
     def w2_squared(self):
-        """:math:`W_2^2` of every fitted model to the truth, shape (replicates, n + 1)."""
+        """:math:`W_2^2` of every kept model to the truth, shape (replicates, len(generations))."""
         return gaussian_w2_squared(self.mu, self.cov, self.mu[:, :1], self.cov[:, :1])
 
 
@@ -441,6 +445,7 @@ def simulate(
     rng=None,
     policy="replace",
     fresh=0.0,
+    keep="all",
 ):
     r"""Simulate ``replicates`` independent chains of ``n`` d-dimensional Gaussian refits.
 
@@ -483,12 +488,17 @@ def simulate(
         :math:`N(\mu, \Sigma)`: :math:`K_i = \lfloor f M_i + 1/2\rfloor` of the
         :math:`M_i` points; the others come from model :math:`i`. ``fresh=0``
         with ``policy="replace"`` is the paper's chain, bit for bit.
+    keep : {"all", "last"}, optional
+        Keep every generation ``0..n`` (default), or only the truth and
+        generation ``n``: the same numbers as the last entry of ``"all"``,
+        without forming and writing every intermediate covariance.
 
     Returns
     -------
     MultivariateChain
-        ``mu`` (replicates, n + 1, d) and ``cov`` (replicates, n + 1, d, d);
-        mind the memory of the latter for large ``d``.
+        ``mu`` (replicates, n + 1, d) and ``cov`` (replicates, n + 1, d, d)
+        with ``keep="all"`` (mind the memory of the latter for large ``d``);
+        axis 1 has length 2 with ``keep="last"`` (``n >= 1``).
 
     Notes
     -----
@@ -506,6 +516,9 @@ def simulate(
     (4, 51, 3, 3)
     >>> bool(np.all(np.linalg.det(chain.cov[:, -1]) < 1))  # det Sigma_n -> 0
     True
+    >>> last = simulate(50, 10, np.zeros(3), np.eye(3), replicates=4, rng=0, keep="last")
+    >>> last.cov.shape, bool(np.all(last.cov[:, -1] == chain.cov[:, -1]))
+    ((4, 2, 3, 3), True)
     """
     n = check_int("n", n, minimum=0)
     mean, cov, root = _truth(mean, cov)
@@ -518,54 +531,57 @@ def simulate(
     check_policy(policy)
     fresh = check_fresh(fresh)
     check_subsample_method(policy, method)
+    check_choice("keep", keep, gaussian.KEEPS)
     gen = as_generator(rng)
-    if policy != "replace" or fresh > 0:
-        mus, covs = _simulate_policy(gen, sizes, (mean, cov, root), replicates, method, fit,
-                                     chunk, policy, fresh)
-        mus.flags.writeable = False
-        covs.flags.writeable = False
-        return MultivariateChain(mus, covs, M=sizes, fit=fit, method=method,
-                                 seed_entropy=seed_entropy(gen), policy=policy, fresh=fresh)
-
-    mus = np.empty((replicates, n + 1, d))
-    covs = np.empty((replicates, n + 1, d, d))
+    # keep="last": row 1 holds the newest model; intermediate ones are not written.
+    rows = n + 1 if keep == "all" else min(n, 1) + 1
+    mus = np.empty((replicates, rows, d))
+    covs = np.empty((replicates, rows, d, d))
     mus[:, 0] = mean
     covs[:, 0] = cov
-    mu = mus[:, 0].copy()
-    factor = np.broadcast_to(root, (replicates, d, d)).copy()
-    for i, m in enumerate(sizes.tolist()):
-        if method == "wishart":
-            zbar = gen.standard_normal((replicates, d)) / np.sqrt(m)
-            step = _bartlett(gen, replicates, d, m - 1)
-        else:
-            zbar, spread = _standard_normal_fits(gen, replicates, m, d, chunk)
-            step = np.linalg.cholesky(spread)
-        mu += (factor @ zbar[..., None])[..., 0]
-        factor = factor @ step
-        factor *= 1.0 / np.sqrt(m - 1.0 if fit == "unbiased" else float(m))
-        mus[:, i + 1] = mu
-        c = factor @ np.swapaxes(factor, -1, -2)
-        covs[:, i + 1] = 0.5 * (c + np.swapaxes(c, -1, -2))
+    if policy != "replace" or fresh > 0:
+        _simulate_policy(gen, sizes, (mean, root), replicates, method, fit, chunk, policy,
+                         fresh, mus, covs)
+    else:
+        mu = mus[:, 0].copy()
+        factor = np.broadcast_to(root, (replicates, d, d)).copy()
+        for i, m in enumerate(sizes.tolist()):
+            if method == "wishart":
+                zbar = gen.standard_normal((replicates, d)) / np.sqrt(m)
+                step = _bartlett(gen, replicates, d, m - 1)
+            else:
+                zbar, spread = _standard_normal_fits(gen, replicates, m, d, chunk)
+                step = np.linalg.cholesky(spread)
+            mu += (factor @ zbar[..., None])[..., 0]
+            factor = factor @ step
+            factor *= 1.0 / np.sqrt(m - 1.0 if fit == "unbiased" else float(m))
+            if keep == "all" or i == n - 1:
+                row = min(i + 1, rows - 1)
+                mus[:, row] = mu
+                c = factor @ np.swapaxes(factor, -1, -2)
+                covs[:, row] = 0.5 * (c + np.swapaxes(c, -1, -2))
     mus.flags.writeable = False
     covs.flags.writeable = False
     return MultivariateChain(mus, covs, M=sizes, fit=fit, method=method,
-                             seed_entropy=seed_entropy(gen))
+                             seed_entropy=seed_entropy(gen), policy=policy, fresh=fresh,
+                             keep=keep)
 
 
-def _simulate_policy(gen, sizes, truth, replicates, method, fit, chunk, policy, fresh):
-    """(means, covariances) of chains under a data policy, shapes (rows, n + 1, d[, d]).
+def _simulate_policy(gen, sizes, truth, replicates, method, fit, chunk, policy, fresh, mus,
+                     covs):
+    """Fill ``mus``, ``covs`` (replicates, rows, d[, d]) with chains under a data policy.
+
+    Model ``i + 1`` goes to row ``i + 1``, or to the last row when there are
+    fewer rows (``keep="last"``).
 
     Each generation is summarised by (count, mean, scatter matrix), its fresh
     and synthetic parts pooled exactly (Chan et al. 1979); under
     ``"accumulate"`` the summaries of all generations so far are pooled the
     same way, which is the fit to the pooled points.
     """
-    mean, cov, root = truth
+    mean, root = truth
     d = mean.size
-    mus = np.empty((replicates, sizes.size + 1, d))
-    covs = np.empty((replicates, sizes.size + 1, d, d))
-    mus[:, 0] = mean
-    covs[:, 0] = cov
+    last_row = mus.shape[1] - 1
     truth = (np.broadcast_to(mean, (replicates, d)), np.broadcast_to(root, (replicates, d, d)))
     model = truth
     pool = None
@@ -588,10 +604,9 @@ def _simulate_policy(gen, sizes, truth, replicates, method, fit, chunk, policy, 
                 count, mu, scatter = pool
         c = scatter / (count - 1.0 if fit == "unbiased" else float(count))
         c = 0.5 * (c + np.swapaxes(c, -1, -2))
-        mus[:, i + 1] = mu
-        covs[:, i + 1] = c
+        mus[:, min(i + 1, last_row)] = mu
+        covs[:, min(i + 1, last_row)] = c
         model = (mu, _root(c))
-    return mus, covs
 
 
 def _root(c):
@@ -711,7 +726,7 @@ def _standard_normal_fits(gen, rows, m, d, chunk):
 
 
 # --------------------------------------------------------------------------
-# the super-linear theorem, side by side
+# bounded iff sum 1/M_i < infinity, side by side
 
 
 @dataclass(frozen=True)
@@ -749,7 +764,7 @@ class W2Growth:
 
 
 def w2_growth(M, n, cov, *, replicates=200, rng=None):
-    r"""The super-linear theorem, numerically: :math:`E[W_2^2]` along schedule ``M``.
+    r""":math:`E[W_2^2]` along schedule ``M``: bounded iff :math:`\sum_i 1/M_i < \infty`.
 
     Simulates ``replicates`` chains (``method="wishart"``, unbiased fit) to
     ``max(n)`` and reports, at each ``n``, the Monte Carlo mean of

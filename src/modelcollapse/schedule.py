@@ -9,9 +9,11 @@ schedule objects below.
 Whether the expected squared Wasserstein-2 distance of the Gaussian chain to
 the truth stays bounded is decided by the series :math:`\\sum_i 1/M_i`
 (Shumailov et al. 2023, Nature version, "Gaussian model collapse"): it
-converges for super-linear growth (``Power(M0, a)`` with ``a > 1``,
-``Geometric``), grows like :math:`\\log n` for linear growth and like
-:math:`n` for a constant size.
+converges for ``Power(M0, a)`` with ``a > 1`` and for ``Geometric``, grows
+like :math:`\\log n` for linear growth and like :math:`n` for a constant size.
+Super-linear growth is necessary for a nondecreasing schedule to converge, but
+not sufficient: :math:`M_i = 10(i+2)\\log(i+2)` is super-linear and its series
+diverges like :math:`\\log\\log n / 10`.
 """
 
 from __future__ import annotations
