@@ -63,7 +63,7 @@ def _parser():
     estimate.add_argument("--counts", action="store_true",
                           help="rows are whole counts per category (divided by their row sums)")
     estimate.add_argument("--json", action="store_true", help="print one JSON object")
-    from .ngram import _add_parser as add_ngram
+    from ._ngram_options import add_parser as add_ngram
 
     add_ngram(sub)
     return parser

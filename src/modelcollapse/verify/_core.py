@@ -737,15 +737,13 @@ def run_claims(claims, *, alpha, seed, replicates=None, quick=False, executor=No
     return _run(claims, alpha, seed, replicates, quick, executor, progress, with_power=True)
 
 
-def _progress(items, progress):
-    """Wrap ``items`` in a tqdm bar on stderr when asked and stderr is a terminal."""
-    import sys
-
-    if not (progress and sys.stderr.isatty()):
+def _progress(items, progress, unit="claim"):
+    """Report progress over ``items`` on stderr when asked (see :mod:`modelcollapse._progress`)."""
+    if not progress:
         return items
-    from tqdm import tqdm
+    from .._progress import progress as shown
 
-    return tqdm(items, desc="claims", unit="claim", file=sys.stderr)
+    return shown(items, desc="verify", unit=unit)
 
 
 @dataclass(frozen=True)
@@ -824,7 +822,7 @@ def calibrate(claims, runs, *, alpha, seed, replicates=None, quick=False, execut
     rejected = [
         family_rejections(claims, alpha=alpha, seed=s, replicates=replicates, quick=quick,
                           executor=executor)
-        for s in _progress(calibration_seeds(seed, runs), progress)
+        for s in _progress(calibration_seeds(seed, runs), progress, unit="seed")
     ]
     return Calibration.from_runs(alpha, rejected, confidence)
 
