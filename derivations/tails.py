@@ -252,6 +252,68 @@ def build():
              why="The pool's expected sum of squares about $\\mu$ is $K\\sigma^2 + L(Tv_i + a_i)$; "
                  "subtract $N a_{i+1}$ and divide by $N - 1$.",
              used_by="tails.mad_moments")
+
+    d.section("The d-dimensional chain sampled at a temperature",
+              "Generation $i$ is drawn from $N(\\mu_i, T\\Sigma_i)$ (generation 0 from "
+              "$N(\\mu, T\\Sigma)$), model $i + 1$ is its sample mean and unbiased covariance; "
+              "constant $M \\ge d + 1$. Implemented by `temperature=` of "
+              "`multivariate.simulate` and of its closed forms.")
+    wishart = d.assume(
+        "A5",
+        "For $M$ draws from $N(m, V)$ in $d$ dimensions the sample mean is $N(m, V/M)$ and "
+        "the unbiased covariance is $V^{1/2} W V^{1/2}/(M - 1)$ with "
+        "$W \\sim \\mathrm{Wishart}_d(M - 1, I)$ independent of it and of the past; "
+        "$E[W] = (M - 1) I$ and, by the Bartlett decomposition, "
+        "$\\det W = \\prod_{j=1}^d \\chi^2_{M-j}$ (independent factors).",
+        "Anderson, *An Introduction to Multivariate Statistical Analysis*, Sections 3.3 and "
+        "7.2; Shumailov et al. (2024), 'Gaussian model collapse'.",
+    )
+    dim = sp.Symbol("d", integer=True, positive=True)
+    j_ = sp.Symbol("j", integer=True, positive=True)
+    tau = sp.Symbol("tau", positive=True)
+    entries = sp.Matrix(3, 3, lambda a_i, b_i: sp.Symbol(f"s_{min(a_i, b_i)}{max(a_i, b_i)}"))
+    d.equal("determinant of a tempered covariance", (T * entries).det(),
+            T**3 * entries.det(), name="\\det(T\\Sigma)\\big|_{d=3}",
+            simplify=(sp.expand,),
+            why="The determinant is multilinear in the rows: $\\det(T\\Sigma) = "
+                "T^d\\det\\Sigma$ (checked here at $d = 3$).")
+    d.cite("covariance step", sp.Symbol("E[\\Sigma_{i+1} \\mid \\Sigma_i]"),
+           T * sp.Symbol("\\Sigma_i"), assumption=wishart,
+           why="The fit is unbiased for the tempered covariance $T\\Sigma_i$; by induction "
+               "$E[\\Sigma_n] = T^n\\Sigma$.")
+    d.result("multivariate_tempered_cov_ratio", T**n, name="E[\\Sigma_n]/\\Sigma", why="",
+             used_by="multivariate.expected_cov(temperature=T)")
+    factor = T**dim * sp.Product((Mc - j_) / (Mc - 1), (j_, 1, dim))
+    d.cite("determinant step", sp.Symbol("E[\\det\\Sigma_{i+1} \\mid \\Sigma_i]"),
+           factor * sp.Symbol("\\det\\Sigma_i"), assumption=wishart,
+           why="$\\det\\Sigma_{i+1} = \\det(T\\Sigma_i)\\det W/(M - 1)^d$ and "
+               "$E\\chi^2_{M-j} = M - j$.")
+    d.result("multivariate_tempered_det_ratio", factor**n,
+             name="E[\\det\\Sigma_n]/\\det\\Sigma",
+             why="The steps multiply (tower rule): $T^{nd}$ times the untempered decay.",
+             used_by="multivariate.expected_det(temperature=T)")
+    shift = d.equal("log-determinant step", sp.expand_log(sp.log(T**dim * sp.Symbol("D")),
+                                                          force=True),
+                    dim * sp.log(T) + sp.log(sp.Symbol("D")),
+                    name="\\log\\det(T\\Sigma_i)",
+                    why="So every generation's drift of $E[\\log\\det\\Sigma]$ gains "
+                        "$d\\log T$; $\\det\\Sigma_n \\to 0$ almost surely iff the "
+                        "tempered drift is negative, i.e. for "
+                        "$T < \\exp(-\\mathrm{drift}_{T=1}/d) \\approx 1 + (d + 1)/(2M)$.")
+    d.result("multivariate_tempered_log_det_shift", n * (shift - sp.log(sp.Symbol("D"))),
+             name="E[\\log\\det\\Sigma_n] - E[\\log\\det\\Sigma_n]\\big|_{T=1}", why="",
+             used_by="multivariate.log_det_mean(temperature=T)")
+    mv_mse = d.summation("mean error", T ** (i_ + 1) * tau / Mc, (i_, 0, n - 1),
+                         tau * T * (T**n - 1) / (Mc * (T - 1)),
+                         name="E\\lVert\\mu_n - \\mu\\rVert^2 = "
+                              "\\sum_{i<n} T\\operatorname{tr}E[\\Sigma_i]/M",
+                         simplify=(generic_branch, sp.simplify), uses=(wishart,),
+                         why="With $\\tau = \\operatorname{tr}\\Sigma$: the mean's steps "
+                             "are independent with covariance $T\\Sigma_i/M$ "
+                             "(for $T \\ne 1$).")
+    d.result("multivariate_tempered_mean_squared_error", mv_mse,
+             name="E\\lVert\\mu_n - \\mu\\rVert^2", why="",
+             used_by="multivariate.mean_squared_error(temperature=T)")
     return d
 
 

@@ -111,3 +111,29 @@ def test_fresh_data_steps_are_the_package_recursion(real, synth, T, sigma):
         a = a_next
         assert moments.mean_squared_error[i] == pytest.approx(a, rel=1e-9)
         assert moments.sigma2[i] == pytest.approx(v, rel=1e-9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 4), st.integers(0, 30), st.integers(0, 40),
+       st.floats(0.3, 1.7).filter(lambda t: t != 1.0), st.integers(0, 2**32 - 1))
+def test_tempered_multivariate_results_are_the_package_closed_forms(d, n, extra, T, seed):
+    from modelcollapse import multivariate
+
+    M = d + 1 + extra
+    root = np.random.default_rng(seed).standard_normal((d, d))
+    cov = root @ root.T + 0.1 * np.eye(d)
+    at = {derivation.n: n, derivation.T: T, sp.Symbol("M", positive=True): M,
+          sp.Symbol("d", integer=True, positive=True): d,
+          sp.Symbol("tau", positive=True): np.trace(cov)}
+    np.testing.assert_allclose(multivariate.expected_cov(n, M, cov, temperature=T),
+                               float(evaluate(RESULTS["multivariate_tempered_cov_ratio"], at))
+                               * cov, rtol=1e-9)
+    assert multivariate.expected_det(n, M, cov, temperature=T) == pytest.approx(
+        float(evaluate(RESULTS["multivariate_tempered_det_ratio"], at)) * np.linalg.det(cov),
+        rel=1e-8)
+    assert (multivariate.log_det_mean(n, M, cov, temperature=T)
+            - multivariate.log_det_mean(n, M, cov)) == pytest.approx(
+        float(evaluate(RESULTS["multivariate_tempered_log_det_shift"], at)), rel=1e-9, abs=1e-9)
+    assert multivariate.mean_squared_error(n, M, cov, temperature=T) == pytest.approx(
+        float(evaluate(RESULTS["multivariate_tempered_mean_squared_error"], at)), rel=1e-9,
+        abs=0)

@@ -551,10 +551,7 @@ def simulate(
     check_policy(policy)
     fresh = check_fresh(fresh)
     check_subsample_method(policy, method)
-    temperature = check_temperature(temperature)
-    if temperature != 1.0 and (policy != "replace" or fresh > 0):
-        raise ValueError("temperature must be 1 with a data policy or fresh data "
-                         f"(policy='replace', fresh=0 only), got temperature={temperature!r}")
+    temperature = _tempered.check_replace_only(temperature, policy, fresh)
     gen = as_generator(rng)
     if policy != "replace" or fresh > 0:
         means, variances = _simulate_policy(
