@@ -72,6 +72,15 @@ def test_tempered_multivariate_forms_survive_long_chains_and_refuse_policies():
     assert multivariate.log_det_mean(10**6, 10, np.eye(2), temperature=1.5) == pytest.approx(
         10**6 * (multivariate.log_det_drift(10, 2) + 2 * np.log(1.5)))
     assert multivariate.expected_det(10**6, 10, np.eye(2), temperature=1.5) == np.inf
+    # past the float64 range: inf where the direction carries variance, 0 where it has none
+    singular = np.diag([1.0, 0.0])
+    assert multivariate.expected_det(10**4, 10, singular, temperature=1.5) == 0.0
+    np.testing.assert_array_equal(multivariate.expected_cov(10**4, 10, singular, temperature=1.5),
+                                  [[np.inf, 0.0], [0.0, 0.0]])
+    # cold chains collapse to a point: both bounds pinch to tr(Sigma)(1 + T/(M(1 - T)))
+    for bound in (multivariate.w2_squared_lower_bound, multivariate.w2_squared_upper_bound):
+        assert bound(10**4, 10, COV, temperature=1.5) == np.inf
+        assert bound(10**4, 10, COV, temperature=0.5) == pytest.approx(np.trace(COV) * 1.1)
     assert multivariate.log_det_drift(10**4, 3, temperature=1 + 5 / (2 * 10**4)) > 0
     assert multivariate.log_det_drift(10**4, 3, temperature=1 + 3 / (2 * 10**4)) < 0
     with pytest.raises(ValueError, match="temperature must be 1 with a data policy"):

@@ -328,7 +328,9 @@ def expected_w2_squared(n, M, sigma=1.0, *, fit="unbiased", temperature=1.0):
     l1 = schedule.cumulative(lambda m: _log_scale_moment(m, 1.0, fit), n) + 0.5 * n * log_t
     l2 = _log_sigma2_ratio(n, schedule, fit) + n * log_t
     with np.errstate(over="ignore", invalid="ignore"):
-        scale_part = np.expm1(l2) - 2.0 * np.expm1(l1)
+        second = np.expm1(l2)
+        # E[sigma_n] <= E[sigma_n^2]^(1/2): where the second moment overflows it dominates.
+        scale_part = np.where(np.isinf(second), second, second - 2.0 * np.expm1(l1))
     return _scalar(mean_squared_error(n, schedule, sigma, fit=fit, temperature=np.exp(log_t))
                    + sigma**2 * scale_part)
 

@@ -84,6 +84,13 @@ def _scalar(x):
     return x[()] if x.ndim == 0 else x
 
 
+def _scaled(factor, x):
+    """``factor * x`` with ``0`` wherever ``x == 0``: an overflowed (tempered) factor times a
+    null direction is 0, not NaN."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.where(x == 0, 0.0, factor * x)
+
+
 def _trace_and_eigs(cov):
     cov, w, _ = check_covariance("cov", cov)
     return np.trace(cov, axis1=-2, axis2=-1), w
@@ -140,7 +147,8 @@ def mean_squared_error(n, M, cov, *, fit="unbiased", temperature=1.0):
     """
     n, _ = _checked(n, M, fit=fit)
     trace, _ = _trace_and_eigs(cov)
-    return _scalar(gaussian.mean_squared_error(n, M, fit=fit, temperature=temperature) * trace)
+    return _scalar(_scaled(gaussian.mean_squared_error(n, M, fit=fit, temperature=temperature),
+                           trace))
 
 
 def expected_cov(n, M, cov, *, fit="unbiased", temperature=1.0):
@@ -164,7 +172,7 @@ def expected_cov(n, M, cov, *, fit="unbiased", temperature=1.0):
     n, _ = _checked(n, M, fit=fit)
     cov, _, _ = check_covariance("cov", cov)
     ratio = np.asarray(gaussian.sigma_moment(n, M, 2, fit=fit, temperature=temperature))
-    return ratio[..., None, None] * cov
+    return _scaled(ratio[..., None, None], cov)
 
 
 def log_det_drift(M, d, *, fit="unbiased", temperature=1.0):
@@ -308,8 +316,8 @@ def expected_det(n, M, cov, *, fit="unbiased", temperature=1.0):
 
     log_t = np.log(check_temperature(temperature))
     with np.errstate(over="ignore"):
-        return _scalar(np.prod(w, axis=-1) * np.exp(schedule.cumulative(log_factor, n)
-                                                     + n * d * log_t))
+        growth = np.exp(schedule.cumulative(log_factor, n) + n * d * log_t)
+    return _scalar(_scaled(growth, np.prod(w, axis=-1)))
 
 
 def w2_squared_lower_bound(n, M, cov, *, fit="unbiased", temperature=1.0):
@@ -344,7 +352,8 @@ def w2_squared_lower_bound(n, M, cov, *, fit="unbiased", temperature=1.0):
     """
     n, _ = _checked(n, M, fit=fit)
     trace, _ = _trace_and_eigs(cov)
-    return _scalar(gaussian.expected_w2_squared(n, M, fit=fit, temperature=temperature) * trace)
+    return _scalar(_scaled(gaussian.expected_w2_squared(n, M, fit=fit,
+                                                        temperature=temperature), trace))
 
 
 def w2_squared_upper_bound(n, M, cov, *, fit="unbiased", temperature=1.0):
@@ -374,7 +383,7 @@ def w2_squared_upper_bound(n, M, cov, *, fit="unbiased", temperature=1.0):
     ratio = gaussian.sigma_moment(n, M, 2, fit=fit, temperature=temperature)
     error = gaussian.mean_squared_error(n, M, fit=fit, temperature=temperature)
     with np.errstate(over="ignore"):
-        return _scalar((error + ratio + 1.0) * trace)
+        return _scalar(_scaled(error + ratio + 1.0, trace))
 
 
 def expected_w2_squared_first_order(n, M, cov):
