@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from .. import discrete, gaussian, policies, tails
+from .. import discrete, gaussian, multivariate, policies, tails
 from ._core import Claim
 
 __all__ = ["tails_claims"]
@@ -33,6 +33,7 @@ _SEDDIK = ("setting of Seddik et al. 2024, 'How Bad is Training on Synthetic Dat
 _ACCUMULATE = ("the accumulate policy of Gerstgrasser et al. 2024, 'Is Model Collapse "
                "Inevitable?', for the categorical chain; the package's derivation")
 P0 = np.array([0.45, 0.25, 0.15, 0.1, 0.05])
+_COV = np.array([[2.0, 0.6], [0.6, 1.0]])
 
 
 def _first_fit(M, column, observe, **sampler):
@@ -214,6 +215,20 @@ def tails_claims():
             mutant_label="trained on clean data: sum_i p_i (1 - p_i)^T",
             parameters={"T": 300, "K": 200, "beta": 1.5, "cutoff": 20, "clean": 0.2},
             replicates=400,
+        ),
+        Claim(
+            name="tails.multivariate_temperature_log_det",
+            statement="E[log det Sigma_n] = log det Sigma + n (drift + d log T) when every "
+                      "generation is drawn from N(mu_i, T Sigma_i) (T = 1.3, d = 2, M = 10, "
+                      "n = 4; a sum of log chi-squares, light-tailed)",
+            reference=_MAD,
+            closed_form=lambda: multivariate.log_det_mean(4, 10, _COV, temperature=1.3),
+            observations=lambda r, rng: np.linalg.slogdet(multivariate.simulate(
+                4, 10, np.zeros(2), _COV, replicates=r, rng=rng, temperature=1.3).cov[:, -1])[1],
+            mutant=lambda: multivariate.log_det_mean(4, 10, _COV),
+            mutant_label="the temperature ignored: the plain log-det drift",
+            parameters={"n": 4, "M": 10, "cov": _COV.tolist(), "temperature": 1.3},
+            replicates=200,
         ),
         Claim(
             name="tails.real_corpus_loss",
