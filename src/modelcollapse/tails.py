@@ -20,6 +20,13 @@ synthetic data do) turns it into a plateau :math:`k^{-(\beta-1)}`, and clean
 data mixed back in resumes the descent later (Dohmatob et al. 2024). Each
 closed form comes with its exact finite sum and its asymptote.
 
+**Real data kept in the loop.** :func:`simulate_real_corpus` refits on one
+fixed real corpus plus synthetic draws (the setting of Seddik et al. 2024),
+with exact moments in :func:`real_corpus_moments`; the accumulating chain
+(``discrete.simulate(policy="accumulate")``) loses a category only at the
+first fit (:func:`accumulate_loss_probability`). Both are the package's
+derivations (``derivations/tails.py``).
+
 References
 ----------
 Marchi, Soatto, Chaudhari and Tabuada (2024), "Heat Death of Generative
@@ -27,6 +34,9 @@ Models in Closed-Loop Learning", arXiv:2404.02325.
 Hutter (2021), "Learning Curve Theory", arXiv:2102.04074.
 Dohmatob, Feng, Yang, Charton and Kempe (2024), "A Tale of Tails: Model
 Collapse as a Change of Scaling Laws", ICML, arXiv:2402.07043, Sections 2-3.
+Seddik, Chen, Hayou, Youssef and Debbah (2024), "How Bad is Training on
+Synthetic Data? A Statistical Analysis of Language Model Collapse",
+arXiv:2404.05090 (the setting only).
 """
 
 from __future__ import annotations
