@@ -252,6 +252,169 @@ def build():
              why="The pool's expected sum of squares about $\\mu$ is $K\\sigma^2 + L(Tv_i + a_i)$; "
                  "subtract $N a_{i+1}$ and divide by $N - 1$.",
              used_by="tails.mad_moments")
+
+    d.section("The d-dimensional chain sampled at a temperature",
+              "Generation $i$ is drawn from $N(\\mu_i, T\\Sigma_i)$ (generation 0 from "
+              "$N(\\mu, T\\Sigma)$), model $i + 1$ is its sample mean and unbiased covariance; "
+              "constant $M \\ge d + 1$. Implemented by `temperature=` of "
+              "`multivariate.simulate` and of its closed forms.")
+    wishart = d.assume(
+        "A5",
+        "For $M$ draws from $N(m, V)$ in $d$ dimensions the sample mean is $N(m, V/M)$ and "
+        "the unbiased covariance is $V^{1/2} W V^{1/2}/(M - 1)$ with "
+        "$W \\sim \\mathrm{Wishart}_d(M - 1, I)$ independent of it and of the past; "
+        "$E[W] = (M - 1) I$ and, by the Bartlett decomposition, "
+        "$\\det W = \\prod_{j=1}^d \\chi^2_{M-j}$ (independent factors).",
+        "Anderson, *An Introduction to Multivariate Statistical Analysis*, Sections 3.3 and "
+        "7.2; Shumailov et al. (2024), 'Gaussian model collapse'.",
+    )
+    dim = sp.Symbol("d", integer=True, positive=True)
+    j_ = sp.Symbol("j", integer=True, positive=True)
+    tau = sp.Symbol("tau", positive=True)
+    entries = sp.Matrix(3, 3, lambda a_i, b_i: sp.Symbol(f"s_{min(a_i, b_i)}{max(a_i, b_i)}"))
+    d.equal("determinant of a tempered covariance", (T * entries).det(),
+            T**3 * entries.det(), name="\\det(T\\Sigma)\\big|_{d=3}",
+            simplify=(sp.expand,),
+            why="The determinant is multilinear in the rows: $\\det(T\\Sigma) = "
+                "T^d\\det\\Sigma$ (checked here at $d = 3$).")
+    d.cite("covariance step", sp.Symbol("E[\\Sigma_{i+1} \\mid \\Sigma_i]"),
+           T * sp.Symbol("\\Sigma_i"), assumption=wishart,
+           why="The fit is unbiased for the tempered covariance $T\\Sigma_i$; by induction "
+               "$E[\\Sigma_n] = T^n\\Sigma$.")
+    d.result("multivariate_tempered_cov_ratio", T**n, name="E[\\Sigma_n]/\\Sigma", why="",
+             used_by="multivariate.expected_cov(temperature=T)")
+    factor = T**dim * sp.Product((Mc - j_) / (Mc - 1), (j_, 1, dim))
+    d.cite("determinant step", sp.Symbol("E[\\det\\Sigma_{i+1} \\mid \\Sigma_i]"),
+           factor * sp.Symbol("\\det\\Sigma_i"), assumption=wishart,
+           why="$\\det\\Sigma_{i+1} = \\det(T\\Sigma_i)\\det W/(M - 1)^d$ and "
+               "$E\\chi^2_{M-j} = M - j$.")
+    d.result("multivariate_tempered_det_ratio", factor**n,
+             name="E[\\det\\Sigma_n]/\\det\\Sigma",
+             why="The steps multiply (tower rule): $T^{nd}$ times the untempered decay.",
+             used_by="multivariate.expected_det(temperature=T)")
+    shift = d.equal("log-determinant step", sp.expand_log(sp.log(T**dim * sp.Symbol("D")),
+                                                          force=True),
+                    dim * sp.log(T) + sp.log(sp.Symbol("D")),
+                    name="\\log\\det(T\\Sigma_i)",
+                    why="So every generation's drift of $E[\\log\\det\\Sigma]$ gains "
+                        "$d\\log T$; $\\det\\Sigma_n \\to 0$ almost surely iff the "
+                        "tempered drift is negative, i.e. for "
+                        "$T < \\exp(-\\mathrm{drift}_{T=1}/d) \\approx 1 + (d + 1)/(2M)$.")
+    d.result("multivariate_tempered_log_det_shift", n * (shift - sp.log(sp.Symbol("D"))),
+             name="E[\\log\\det\\Sigma_n] - E[\\log\\det\\Sigma_n]\\big|_{T=1}", why="",
+             used_by="multivariate.log_det_mean(temperature=T)")
+    mv_mse = d.summation("mean error", T ** (i_ + 1) * tau / Mc, (i_, 0, n - 1),
+                         tau * T * (T**n - 1) / (Mc * (T - 1)),
+                         name="E\\lVert\\mu_n - \\mu\\rVert^2 = "
+                              "\\sum_{i<n} T\\operatorname{tr}E[\\Sigma_i]/M",
+                         simplify=(generic_branch, sp.simplify), uses=(wishart,),
+                         why="With $\\tau = \\operatorname{tr}\\Sigma$: the mean's steps "
+                             "are independent with covariance $T\\Sigma_i/M$ "
+                             "(for $T \\ne 1$).")
+    d.result("multivariate_tempered_mean_squared_error", mv_mse,
+             name="E\\lVert\\mu_n - \\mu\\rVert^2", why="",
+             used_by="multivariate.mean_squared_error(temperature=T)")
+
+    d.section("A fixed real corpus plus synthetic data",
+              "The setting of Seddik et al. (2024), 'How Bad is Training on Synthetic Data?': "
+              "model 1 is the frequency vector $r$ of $N$ real draws from $p_0$; model $i + 1$ "
+              "is fitted to the same $N$ real draws and $s$ new draws $c_i$ from model $i$, "
+              "$p_{i+1} = (Nr + c_i)/(N + s)$. The derivation is the package's own. "
+              "Implemented by `tails.real_corpus_moments`, simulated by "
+              "`tails.simulate_real_corpus`.")
+    multinomial = d.assume(
+        "A6",
+        "For $c \\sim \\mathrm{Multinomial}(m, q)$: $E[c_k] = mq_k$ and "
+        "$\\mathrm{Var}(c_k) = mq_k(1 - q_k)$; draws of different generations and "
+        "sources are independent given the past.",
+        "Any probability text.",
+    )
+    Nr, S, rr, pp, cc, u_, w_ = sp.symbols("N s r p c u w", positive=True)
+    alpha = S / (Nr + S)
+    d.equal("the step about the corpus", (Nr * rr + cc) / (Nr + S) - rr,
+            alpha * (pp - rr) + (cc - S * pp) / (Nr + S), name="p_{i+1} - r",
+            why="The old deviation shrinks by $\\alpha = s/(N + s)$; the new draws add "
+                "mean-zero noise. So $E[p_i \\mid r] = r$ for every $i \\ge 1$.")
+    a_c, b_c = S * (S - 1) / (Nr + S) ** 2, S / (Nr + S) ** 2
+    d.equal("spread step", (S**2 * u_ * w_ + S * (w_ - u_ * w_)) / ((Nr + S) ** 2 * w_),
+            a_c * u_ + b_c, name="u_{i+1}", uses=(multinomial,),
+            why="With $u_i = \\mathrm{Var}(p_{i,k} \\mid r)/w$, $w = r_k(1 - r_k)$: the "
+                "noise has variance $s E[p_{i,k}(1 - p_{i,k}) \\mid r]/(N + s)^2$ and "
+                "$E[p_{i,k}(1 - p_{i,k}) \\mid r] = w - u_i w$.")
+    g = sp.Symbol("g", integer=True, positive=True)
+    j_ = sp.Symbol("j", integer=True, nonnegative=True)
+    a_s, b_s = sp.symbols("a b", positive=True)
+    unrolled = d.summation("unrolled", b_s * a_s**j_, (j_, 0, g - 2),
+                           b_s * (1 - a_s ** (g - 1)) / (1 - a_s), name="u_g",
+                           simplify=(generic_branch, sp.simplify),
+                           why="From $u_1 = 0$ (model 1 is $r$ itself), with "
+                               "$a = s(s - 1)/(N + s)^2$ and $b = s/(N + s)^2$.")
+    ratio = unrolled.subs({a_s: a_c, b_s: b_c})
+    d.result("real_corpus_ratio", ratio, name="u_g", why="",
+             used_by="tails.real_corpus_moments")
+    d.equal("the corpus's own spread", pp - (pp**2 + pp * (1 - pp) / Nr),
+            pp * (1 - pp) * (1 - 1 / Nr), name="E[r_k(1 - r_k)]\\big|_{p_{0,k} = p}",
+            uses=(multinomial,),
+            why="So, unconditionally, $E[(p_{g,k} - p_{0,k})^2] = h_k/N + h_k(1 - 1/N)u_g$ "
+                "and $E[H_g] = H_0(1 - 1/N)(1 - u_g)$, $h_k = p_{0,k}(1 - p_{0,k})$.")
+    d.result("real_corpus_mean_squared_error",
+             pp * (1 - pp) * (1 / Nr + (1 - 1 / Nr) * sp.Symbol("u_g")),
+             name="E[(p_{g,k} - p_{0,k})^2]", why="",
+             used_by="tails.real_corpus_moments")
+    limit = d.equal("stationary spread", b_c / (1 - a_c), S / (Nr**2 + 2 * Nr * S + S),
+                    name="u_\\infty = b/(1 - a)", why="$a < 1$ for $N \\ge 1$.")
+    d.result("real_corpus_stationary_ratio", limit, name="u_\\infty", why="",
+             used_by="tails.real_corpus_stationary")
+    d.equal("below 1/(2N + 1) for any s", 1 / (2 * Nr + 1) - limit,
+            Nr**2 / ((2 * Nr + 1) * (Nr**2 + 2 * Nr * S + S)),
+            name="\\tfrac{1}{2N + 1} - u_\\infty",
+            why="Positive: however much synthetic data is added, the model stays within "
+                "$r(1 - r)/(2N + 1)$ of the corpus in variance; it never collapses.")
+    d.cite("loss", sp.Symbol("\\Pr(p_{g,k} = 0)"), (1 - pp) ** Nr, assumption=binomial,
+           why="Absent from the corpus, a category has probability 0 in every model; "
+               "present, it keeps at least $N r_k/(N + s) > 0$: for every $g \\ge 1$.")
+
+    d.section("The accumulating discrete chain",
+              "Model $i + 1$ is the frequency vector of all draws of generations $0..i$ "
+              "($C_i = \\sum_{j \\le i} M_j$); generation $i$ has $K_i$ fresh draws $q$ from "
+              "$p_0$ and $L_i$ draws $c$ from model $i$. The package's derivation; implemented "
+              "by `discrete.simulate(policy='accumulate')`, "
+              "`policies.discrete_heterozygosity(policy='accumulate')` and "
+              "`tails.accumulate_loss_probability`.")
+    Cp, Kf, Ls, p0_, q_, v_ = sp.symbols("C_{i-1} K L p_0 q v", nonnegative=True)
+    total = Cp + Kf + Ls
+    d.equal("pooled deviation", (Cp * pp + Kf * q_ + Ls * cc) / total - p0_,
+            ((Cp + Ls) * (pp - p0_) + Kf * (q_ - p0_) + Ls * (cc - pp)) / total,
+            name="p_{i+1} - p_0",
+            why="Here $q$ and $c$ are frequencies; the three terms are uncorrelated with mean "
+                "0, so $E[p_i] = p_0$ (a martingale).")
+    step = ((Cp + Ls) ** 2 * v_ + Kf + Ls * (1 - v_)) / total**2
+    d.cite("variance step", sp.Symbol("v_{i+1}"), step, assumption=multinomial,
+           why="With $v_i = \\mathrm{Var}(p_{i,k})/h_k$: $E[(q - p_0)^2] = h_k/K$, "
+               "$E[(c - p_i)^2] = E[p_{i,k}(1 - p_{i,k})]/L = (h_k - V_{i,k})/L$. "
+               "$E[H_n] = H_0(1 - v_n)$.")
+    d.result("accumulate_variance_step", step, name="v_{i+1}", why="",
+             used_by="policies.discrete_heterozygosity(policy='accumulate')")
+    Mi = sp.Symbol("M", positive=True)
+    d.equal("no fresh data, constant M", 1 - step.subs({Cp: i_ * Mi, Kf: 0, Ls: Mi}),
+            (1 - v_) * (1 - 1 / (Mi * (i_ + 1) ** 2)), name="1 - v_{i+1}",
+            why="So $1 - v_n = \\prod_{i=1}^n (1 - 1/(M i^2))$.")
+    euler = d.assume(
+        "A7",
+        "Euler's product: $\\prod_{i \\ge 1}(1 - x^2/i^2) = \\sin(\\pi x)/(\\pi x)$.",
+        "Abramowitz and Stegun, 4.3.89.",
+    )
+    lim = sp.sin(sp.pi / sp.sqrt(Mi)) / (sp.pi / sp.sqrt(Mi))
+    d.cite("the limit", sp.Symbol("\\lim_n (1 - v_n)"), lim, assumption=euler,
+           why="$x = 1/\\sqrt M$: positive for $M \\ge 2$, so the heterozygosity never "
+               "vanishes, where the replacing chain's $(1 - 1/M)^n$ does.")
+    d.result("accumulate_heterozygosity_limit", lim, name="\\lim_n E[H_n]/H_0", why="",
+             used_by="policies.discrete_heterozygosity(policy='accumulate')")
+    d.cite("accumulated loss", sp.Symbol("\\Pr(p_{n,k} = 0)"),
+           (1 - pp) ** sp.Symbol("D_n"), assumption=binomial,
+           why="A category never drawn has probability 0 in every model, so only fresh "
+               "draws can find it, and once drawn it stays in the pool: "
+               "$D_n = M_0 + \\sum_{1 \\le i < n} K_i$ draws from $p_0$ ($n \\ge 1$).")
     return d
 
 

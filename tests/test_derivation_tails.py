@@ -111,3 +111,82 @@ def test_fresh_data_steps_are_the_package_recursion(real, synth, T, sigma):
         a = a_next
         assert moments.mean_squared_error[i] == pytest.approx(a, rel=1e-9)
         assert moments.sigma2[i] == pytest.approx(v, rel=1e-9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 4), st.integers(0, 30), st.integers(0, 40),
+       st.floats(0.3, 1.7).filter(lambda t: t != 1.0), st.integers(0, 2**32 - 1))
+def test_tempered_multivariate_results_are_the_package_closed_forms(d, n, extra, T, seed):
+    from modelcollapse import multivariate
+
+    M = d + 1 + extra
+    root = np.random.default_rng(seed).standard_normal((d, d))
+    cov = root @ root.T + 0.1 * np.eye(d)
+    at = {derivation.n: n, derivation.T: T, sp.Symbol("M", positive=True): M,
+          sp.Symbol("d", integer=True, positive=True): d,
+          sp.Symbol("tau", positive=True): np.trace(cov)}
+    np.testing.assert_allclose(multivariate.expected_cov(n, M, cov, temperature=T),
+                               float(evaluate(RESULTS["multivariate_tempered_cov_ratio"], at))
+                               * cov, rtol=1e-9)
+    assert multivariate.expected_det(n, M, cov, temperature=T) == pytest.approx(
+        float(evaluate(RESULTS["multivariate_tempered_det_ratio"], at)) * np.linalg.det(cov),
+        rel=1e-8)
+    assert (multivariate.log_det_mean(n, M, cov, temperature=T)
+            - multivariate.log_det_mean(n, M, cov)) == pytest.approx(
+        float(evaluate(RESULTS["multivariate_tempered_log_det_shift"], at)), rel=1e-9, abs=1e-9)
+    assert multivariate.mean_squared_error(n, M, cov, temperature=T) == pytest.approx(
+        float(evaluate(RESULTS["multivariate_tempered_mean_squared_error"], at)), rel=1e-9,
+        abs=0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 50), st.integers(0, 200), st.integers(1, 40),
+       st.lists(st.integers(1, 20), min_size=2, max_size=6))
+def test_real_corpus_results_are_the_package_closed_forms(real, synth, n, weights):
+    p0 = np.array(weights, dtype=float) / sum(weights)
+    moments = tails.real_corpus_moments(n, real, synth, p0)
+    N, s = sp.Symbol("N", positive=True), sp.Symbol("s", positive=True)
+    at = {N: real, s: synth}
+    u = float(evaluate(RESULTS["real_corpus_ratio"],
+                       at | {sp.Symbol("g", integer=True, positive=True): n}))
+    k = int(np.argmax(p0))
+    expected = float(evaluate(RESULTS["real_corpus_mean_squared_error"],
+                              at | {sp.Symbol("p", positive=True): p0[k], sp.Symbol("u_g"): u}))
+    assert moments.mean_squared_error[n, k] == pytest.approx(expected, rel=1e-9)
+    limit = float(evaluate(RESULTS["real_corpus_stationary_ratio"], at))
+    h0 = 1 - np.sum(p0**2)
+    assert tails.real_corpus_stationary(real, synth, p0).heterozygosity == pytest.approx(
+        h0 * (1 - 1 / real) * (1 - limit), rel=1e-9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(1, 60), min_size=1, max_size=6), st.floats(0.0, 1.0))
+def test_accumulate_step_is_the_package_recursion(sizes, fresh):
+    from modelcollapse import policies
+    from modelcollapse._policy import fresh_counts
+
+    p0 = [0.3, 0.7]
+    h0 = 1 - 0.09 - 0.49
+    v, before = 0.0, 0
+    names = {name: sp.Symbol(name, nonnegative=True) for name in ("C_{i-1}", "K", "L", "v")}
+    for i, (m, k) in enumerate(zip(sizes, fresh_counts(np.array(sizes), fresh).tolist(),
+                                   strict=True), start=1):
+        v = float(evaluate(RESULTS["accumulate_variance_step"],
+                           {names["C_{i-1}"]: before, names["K"]: k, names["L"]: m - k,
+                            names["v"]: v}))
+        before += m
+        assert policies.discrete_heterozygosity(i, sizes, p0, fresh=fresh,
+                                                policy="accumulate") == pytest.approx(
+            h0 * (1 - v), rel=1e-9, abs=1e-15)
+
+
+@pytest.mark.parametrize("M", [2, 7, 100])
+def test_accumulate_limit_is_the_far_package_value(M):
+    from modelcollapse import policies
+
+    limit = float(evaluate(RESULTS["accumulate_heterozygosity_limit"],
+                           {sp.Symbol("M", positive=True): M}))
+    # the tail of the product after n factors is about exp(-1/(M n))
+    assert policies.discrete_heterozygosity(10**5, M, [0.5, 0.5],
+                                            policy="accumulate") / 0.5 == pytest.approx(
+        limit, rel=2e-5)

@@ -406,7 +406,7 @@ def test_default_sampling_leaves_the_simulation_unchanged():
 
 def test_the_tails_claims_hold_and_reject_their_mutants_with_power():
     names = [c.name for c in verify.registry() if c.name.startswith("tails.")]
-    assert len(names) == 10
+    assert len(names) == 15
     report = verify.run(names, alpha=0.01, seed=0)
     assert not report.family_rejected, report.table()
     assert all(r.mutant_rejected and r.power >= 0.9 for r in report.results), report.table()

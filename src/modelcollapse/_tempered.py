@@ -12,23 +12,25 @@ one rescaled:
 whence :math:`E[\sigma_n^p] = T^{np/2} E[\sigma_n'^p]` and
 :math:`E[(\mu_n - \mu)^2] = \sigma^2\sum_{i<n} T^{i+1} r_i/M_i`, with
 :math:`r_i = E[\sigma_i'^2]/\sigma^2` (1 for the unbiased fit,
-:math:`\prod_{j<i}(1 - 1/M_j)` for the MLE). Used by :mod:`modelcollapse.gaussian`.
+:math:`\prod_{j<i}(1 - 1/M_j)` for the MLE). The d-dimensional chain, drawn from
+:math:`N(\mu_i, T\Sigma_i)`, rescales the same way (:math:`\Sigma_i = T^i\Sigma_i'`).
+Used by :mod:`modelcollapse.gaussian` and :mod:`modelcollapse.multivariate`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ._sampling import check_temperature
 
-def temper_chain(means, variances, mu, temperature):
-    """Generation-major plain chain (n + 1, replicates) rescaled to ``temperature``, in place."""
-    steps = np.arange(means.shape[0], dtype=np.float64)
-    log_t = np.log(temperature)
-    with np.errstate(over="ignore"):
-        variances *= np.exp(steps * log_t)[:, None]
-        increments = np.diff(means, axis=0) * np.exp(0.5 * (steps[1:]) * log_t)[:, None]
-    means[1:] = mu + np.cumsum(increments, axis=0)
-    return means, variances
+
+def check_replace_only(temperature, policy, fresh):
+    """``temperature`` checked; refused (unless 1) with a data policy or fresh data."""
+    temperature = check_temperature(temperature)
+    if temperature != 1.0 and (policy != "replace" or fresh > 0):
+        raise ValueError("temperature must be 1 with a data policy or fresh data "
+                         f"(policy='replace', fresh=0 only), got temperature={temperature!r}")
+    return temperature
 
 
 def log_ratio(sizes, fit):

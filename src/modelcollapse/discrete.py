@@ -805,6 +805,19 @@ def _fresh_count_steps(gen, sizes, draw, replicates, fresh):
         yield lambda current=current: current
 
 
+def _accumulate_count_steps(gen, sizes, draw, replicates, fresh):
+    """As :func:`_fresh_count_steps`, model ``i + 1`` fitted to the pooled counts of 0..i."""
+    truth = np.broadcast_to(draw, (replicates, draw.size))
+    current = truth
+    pool = np.zeros((replicates, draw.size))
+    total = 0
+    for m, k in zip(sizes.tolist(), fresh_counts(sizes, fresh).tolist(), strict=True):
+        pool += gen.multinomial(k, truth) + gen.multinomial(m - k, current)
+        total += m
+        current = pool / total
+        yield lambda current=current: current
+
+
 def _transformed_count_steps(gen, sizes, draw, replicates, sampler):
     """As :func:`_count_steps`, each generation drawn from ``transform(p_i)``."""
     current = np.broadcast_to(draw, (replicates, draw.size))
@@ -814,7 +827,7 @@ def _transformed_count_steps(gen, sizes, draw, replicates, sampler):
 
 
 def simulate(n, M, p0, *, replicates=1, rng=None, keep="all", method="auto", fresh=0.0,
-             temperature=1.0, top_k=None, top_p=None):
+             temperature=1.0, top_k=None, top_p=None, policy="replace"):
     r"""Simulate ``replicates`` independent chains of ``n`` categorical refits.
 
     Parameters
@@ -854,6 +867,13 @@ def simulate(n, M, p0, *, replicates=1, rng=None, keep="all", method="auto", fre
         ``top_p`` in (0, 1], as :func:`modelcollapse.tails.sampling_transform`
         (``method="counts"``, no ``fresh``). The defaults sample the model
         itself. Closed forms: :mod:`modelcollapse.tails`.
+    policy : {"replace", "accumulate"}, optional
+        What model :math:`i + 1` is fitted to: generation :math:`i` alone, or
+        the pooled draws of generations :math:`0..i`, :math:`p_{i+1} =
+        \sum_{j\le i} c_j / \sum_{j\le i} M_j` (``method="counts"``, with or
+        without ``fresh``; no sampling transform). Closed forms:
+        :func:`modelcollapse.policies.discrete_heterozygosity` and
+        :func:`modelcollapse.tails.accumulate_loss_probability`.
 
     Returns
     -------
@@ -883,6 +903,11 @@ def simulate(n, M, p0, *, replicates=1, rng=None, keep="all", method="auto", fre
     check_choice("keep", keep, KEEPS)
     check_choice("method", method, METHODS)
     fresh = check_fresh(fresh)
+    check_choice("policy", policy, ("replace", "accumulate"))
+    if policy == "accumulate" and (method == "labels" or not is_identity(
+            check_temperature(temperature), check_top_k(top_k), check_top_p(top_p))):
+        raise ValueError("policy must be 'replace' with method='labels' or a sampling "
+                         f"transform (the pooled chain is drawn by counts), got policy={policy!r}")
     if fresh > 0 and method == "labels":
         raise ValueError(f"method must be 'counts' or 'auto' with fresh > 0, got method={method!r}")
     sampler = (check_temperature(temperature), check_top_k(top_k), check_top_p(top_p))
@@ -898,13 +923,16 @@ def simulate(n, M, p0, *, replicates=1, rng=None, keep="all", method="auto", fre
 
     K = p0.size
     if method == "auto":
-        auto_labels = K > 2 and (sizes.size == 0 or sizes.max() <= K) and fresh == 0
+        auto_labels = (K > 2 and (sizes.size == 0 or sizes.max() <= K) and fresh == 0
+                       and policy == "replace")
         method = "labels" if auto_labels else "counts"
     steps = _label_steps if method == "labels" else _count_steps
     if fresh > 0:
         steps = functools.partial(_fresh_count_steps, fresh=fresh)
     if not is_identity(*sampler):
         steps = functools.partial(_transformed_count_steps, sampler=sampler)
+    if policy == "accumulate":
+        steps = functools.partial(_accumulate_count_steps, fresh=fresh)
     out = np.empty((replicates, n + 1 if keep == "all" else 1, K))
     out[:, 0] = p0
     # the draws see p0 renormalised: numpy's samplers tolerate only a ~1e-12 excess

@@ -586,10 +586,7 @@ def simulate(
     check_policy(policy)
     fresh = check_fresh(fresh)
     check_subsample_method(policy, method)
-    temperature = check_temperature(temperature)
-    if temperature != 1.0 and (policy != "replace" or fresh > 0):
-        raise ValueError("temperature must be 1 with a data policy or fresh data "
-                         f"(policy='replace', fresh=0 only), got temperature={temperature!r}")
+    temperature = _tempered.check_replace_only(temperature, policy, fresh)
     check_choice("keep", keep, KEEPS)
     gen = as_generator(rng)
     rows = _Rows(n, replicates, keep)

@@ -43,10 +43,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from . import gaussian
+from . import _tempered, gaussian
 from ._chain import FittedChain
 from ._policy import check_fresh, check_policy, check_subsample_method, fresh_counts
 from ._rng import as_generator, seed_entropy
+from ._sampling import check_temperature
 from ._special import digamma_minus_log
 from ._validate import check_choice, check_covariance, check_int, check_int_array, check_real
 from .schedule import as_schedule, sizes_at_least
@@ -85,6 +86,13 @@ def _scalar(x):
     return x[()] if x.ndim == 0 else x
 
 
+def _scaled(factor, x):
+    """``factor * x`` with ``0`` wherever ``x == 0``: an overflowed (tempered) factor times a
+    null direction is 0, not NaN."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.where(x == 0, 0.0, factor * x)
+
+
 def _trace_and_eigs(cov):
     cov, w, _ = check_covariance("cov", cov)
     return np.trace(cov, axis1=-2, axis2=-1), w
@@ -101,7 +109,7 @@ def _checked(n, M, minimum=2, why=gaussian._WHY_M, fit="unbiased"):
 # closed forms
 
 
-def mean_squared_error(n, M, cov, *, fit="unbiased"):
+def mean_squared_error(n, M, cov, *, fit="unbiased", temperature=1.0):
     r"""Mean-squared error of the fitted mean, :math:`E\lVert\mu_n - \mu\rVert^2`.
 
     Parameters
@@ -113,6 +121,9 @@ def mean_squared_error(n, M, cov, *, fit="unbiased"):
     cov : array_like, shape (..., d, d)
         Covariance of the truth (symmetric PSD).
     fit : {"unbiased", "mle"}, optional
+    temperature : float, optional
+        Every generation drawn from :math:`N(\mu_i, T\Sigma_i)` (sampling bias,
+        Alemohammad et al. 2023, Section 3.1), as in :mod:`modelcollapse.gaussian`.
 
     Returns
     -------
@@ -126,6 +137,9 @@ def mean_squared_error(n, M, cov, *, fit="unbiased"):
     .. math:: E\lVert\mu_n - \mu\rVert^2 = \operatorname{tr}\Sigma\sum_{i<n} 1/M_i
 
     (unbiased fit; MLE: :math:`\operatorname{tr}\Sigma\,(1 - \prod_{i<n}(1 - 1/M_i))`).
+    At a ``temperature`` :math:`T` it is :math:`\operatorname{tr}\Sigma` times the 1-D
+    tempered error, :math:`\operatorname{tr}\Sigma\sum_{i<n}T^{i+1}r_i/M_i` with
+    :math:`r_i = E[\sigma_i'^2]/\sigma^2` of the untempered chain.
 
     Examples
     --------
@@ -135,17 +149,20 @@ def mean_squared_error(n, M, cov, *, fit="unbiased"):
     """
     n, _ = _checked(n, M, fit=fit)
     trace, _ = _trace_and_eigs(cov)
-    return _scalar(gaussian.mean_squared_error(n, M, fit=fit) * trace)
+    return _scalar(_scaled(gaussian.mean_squared_error(n, M, fit=fit, temperature=temperature),
+                           trace))
 
 
-def expected_cov(n, M, cov, *, fit="unbiased"):
+def expected_cov(n, M, cov, *, fit="unbiased", temperature=1.0):
     r"""Expected fitted covariance :math:`E[\Sigma_n]`, shape ``n.shape + cov.shape``.
 
     Notes
     -----
     :math:`E[\Sigma_{i+1} \mid \Sigma_i] = \Sigma_i (M_i - 1)/d_i`, so
     :math:`E[\Sigma_n] = \Sigma` for the unbiased fit (a matrix martingale) and
-    :math:`\Sigma\prod_{i<n}(1 - 1/M_i)` for the MLE fit.
+    :math:`\Sigma\prod_{i<n}(1 - 1/M_i)` for the MLE fit. Drawn at a
+    ``temperature`` :math:`T` (from :math:`N(\mu_i, T\Sigma_i)`), every step
+    multiplies by :math:`T` as well: :math:`E[\Sigma_n] = T^n r_n\Sigma`.
 
     Examples
     --------
@@ -156,12 +173,12 @@ def expected_cov(n, M, cov, *, fit="unbiased"):
     """
     n, _ = _checked(n, M, fit=fit)
     cov, _, _ = check_covariance("cov", cov)
-    ratio = np.asarray(gaussian.sigma_moment(n, M, 2, fit=fit))
-    return ratio.reshape(ratio.shape + (1,) * cov.ndim) * cov
+    ratio = np.asarray(gaussian.sigma_moment(n, M, 2, fit=fit, temperature=temperature))
+    return _scaled(ratio.reshape(ratio.shape + (1,) * cov.ndim), cov)
 
 
-def log_det_drift(M, d, *, fit="unbiased"):
-    r"""Expected change of :math:`\log\det\Sigma` per generation (always < 0).
+def log_det_drift(M, d, *, fit="unbiased", temperature=1.0):
+    r"""Expected change of :math:`\log\det\Sigma` per generation (< 0 at ``temperature=1``).
 
     Parameters
     ----------
@@ -170,6 +187,9 @@ def log_det_drift(M, d, *, fit="unbiased"):
     d : int
         Dimension, ``>= 1``.
     fit : {"unbiased", "mle"}, optional
+    temperature : float, optional
+        Every generation drawn from :math:`N(\mu_i, T\Sigma_i)` (sampling bias,
+        Alemohammad et al. 2023, Section 3.1), as in :mod:`modelcollapse.gaussian`.
 
     Returns
     -------
@@ -191,7 +211,10 @@ def log_det_drift(M, d, *, fit="unbiased"):
     free of cancellation for large ``M`` (where it tends to
     :math:`-d(d+1)/(2M)`). It is negative, so by the strong law
     :math:`\det\Sigma_n \to 0` almost surely although
-    :math:`E[\Sigma_n] = \Sigma`.
+    :math:`E[\Sigma_n] = \Sigma`. A ``temperature`` :math:`T` adds :math:`d\log T`
+    (the fit's covariance is :math:`T` times the untempered one): the determinant
+    still tends to 0 almost surely iff the drift stays negative, i.e. for
+    :math:`T < \exp(-\mathrm{drift}_{T=1}/d) \approx 1 + (d + 1)/(2M)`.
 
     Examples
     --------
@@ -204,7 +227,8 @@ def log_det_drift(M, d, *, fit="unbiased"):
     m = M[..., None].astype(np.float64)
     j = np.arange(1, d + 1, dtype=np.float64)
     shift = np.log1p(-(j - 1) / (m - 1)) if fit == "unbiased" else np.log1p(-j / m)
-    return _scalar(np.sum(digamma_minus_log((m - j) / 2) + shift, axis=-1))
+    log_t = np.log(check_temperature(temperature))
+    return _scalar(np.sum(digamma_minus_log((m - j) / 2) + shift, axis=-1) + d * log_t)
 
 
 def _logdet(cov):
@@ -216,14 +240,15 @@ def _logdet(cov):
     return cov.shape[-1], np.sum(np.log(w), axis=-1)
 
 
-def log_det_mean(n, M, cov, *, fit="unbiased"):
+def log_det_mean(n, M, cov, *, fit="unbiased", temperature=1.0):
     r"""Expected log-determinant of the fitted covariance, :math:`E[\log\det\Sigma_n]`.
 
     Notes
     -----
     .. math:: E[\log\det\Sigma_n] = \log\det\Sigma + \sum_{i<n}\mathrm{drift}(M_i, d)
 
-    with the drift of :func:`log_det_drift`; ``cov`` must be positive definite.
+    with the drift of :func:`log_det_drift` (at ``temperature`` :math:`T`, each
+    drift gains :math:`d\log T`); ``cov`` must be positive definite.
 
     Examples
     --------
@@ -233,7 +258,9 @@ def log_det_mean(n, M, cov, *, fit="unbiased"):
     """
     d, logdet = _logdet(cov)
     n, schedule = _checked(n, M, d + 1, _why(d), fit)
-    return _scalar(logdet + schedule.cumulative(lambda m: log_det_drift(m, d, fit=fit), n))
+    temperature = check_temperature(temperature)
+    return _scalar(logdet + schedule.cumulative(
+        lambda m: log_det_drift(m, d, fit=fit, temperature=temperature), n))
 
 
 def log_det_variance(n, M, d):
@@ -257,7 +284,7 @@ def log_det_variance(n, M, d):
     ))
 
 
-def expected_det(n, M, cov, *, fit="unbiased"):
+def expected_det(n, M, cov, *, fit="unbiased", temperature=1.0):
     r"""Expected determinant of the fitted covariance, :math:`E[\det\Sigma_n]`.
 
     Notes
@@ -271,7 +298,8 @@ def expected_det(n, M, cov, *, fit="unbiased"):
 
     :math:`d_i = M_i - 1` (unbiased) or :math:`M_i` (MLE), summed in log space.
     Even with the unbiased fit (:math:`E[\Sigma_n] = \Sigma`) it decays for
-    ``d >= 2``: the determinant is not linear.
+    ``d >= 2``: the determinant is not linear. At a ``temperature`` :math:`T`
+    every factor gains :math:`T^d` (:math:`\Sigma_n = T^n\Sigma_n'` in law).
 
     Examples
     --------
@@ -288,10 +316,13 @@ def expected_det(n, M, cov, *, fit="unbiased"):
         m = m[:, None].astype(np.float64)
         return np.sum(np.log1p(-(j - 1) / (m - 1)) if fit == "unbiased" else np.log1p(-j / m), -1)
 
-    return _scalar(np.prod(w, axis=-1) * np.exp(schedule.cumulative(log_factor, n)))
+    log_t = np.log(check_temperature(temperature))
+    with np.errstate(over="ignore"):
+        growth = np.exp(schedule.cumulative(log_factor, n) + n * d * log_t)
+    return _scalar(_scaled(growth, np.prod(w, axis=-1)))
 
 
-def w2_squared_lower_bound(n, M, cov, *, fit="unbiased"):
+def w2_squared_lower_bound(n, M, cov, *, fit="unbiased", temperature=1.0):
     r"""A lower bound on :math:`E[W_2^2(N(\mu_n, \Sigma_n), N(\mu, \Sigma))]`, exact for ``d = 1``.
 
     Notes
@@ -310,7 +341,9 @@ def w2_squared_lower_bound(n, M, cov, *, fit="unbiased"):
                  - 2\,\frac{E[\sigma_n]}{\sigma}\Big),
 
     :math:`E[\sigma_n]/\sigma = \prod_{i<n}\sqrt{2/(M_i-1)}\,\Gamma(M_i/2)/\Gamma((M_i-1)/2)`
-    (unbiased). It grows like :math:`\operatorname{tr}\Sigma\sum_i 1/M_i`.
+    (unbiased). It grows like :math:`\operatorname{tr}\Sigma\sum_i 1/M_i`. At a
+    ``temperature`` :math:`T` the projected chain is the tempered 1-D chain, so
+    the bound holds with the tempered 1-D :math:`E[W_2^2]`.
 
     Examples
     --------
@@ -321,10 +354,11 @@ def w2_squared_lower_bound(n, M, cov, *, fit="unbiased"):
     """
     n, _ = _checked(n, M, fit=fit)
     trace, _ = _trace_and_eigs(cov)
-    return _scalar(gaussian.expected_w2_squared(n, M, fit=fit) * trace)
+    return _scalar(_scaled(gaussian.expected_w2_squared(n, M, fit=fit,
+                                                        temperature=temperature), trace))
 
 
-def w2_squared_upper_bound(n, M, cov, *, fit="unbiased"):
+def w2_squared_upper_bound(n, M, cov, *, fit="unbiased", temperature=1.0):
     r"""An upper bound on :math:`E[W_2^2(N(\mu_n, \Sigma_n), N(\mu, \Sigma))]`.
 
     It is :math:`E\lVert\mu_n-\mu\rVert^2 + \operatorname{tr}E[\Sigma_n] + \operatorname{tr}\Sigma`.
@@ -337,7 +371,8 @@ def w2_squared_upper_bound(n, M, cov, *, fit="unbiased"):
     together with :func:`w2_squared_lower_bound`, :math:`E[W_2^2] =
     \operatorname{tr}\Sigma\sum_{i<n}1/M_i + O(\operatorname{tr}\Sigma)`, bounded iff
     :math:`\sum_i 1/M_i < \infty` (which super-linear growth alone does not
-    guarantee).
+    guarantee). At a ``temperature`` the same bound holds with the tempered
+    :func:`mean_squared_error` and :func:`expected_cov`.
 
     Examples
     --------
@@ -347,8 +382,10 @@ def w2_squared_upper_bound(n, M, cov, *, fit="unbiased"):
     """
     n, _ = _checked(n, M, fit=fit)
     trace, _ = _trace_and_eigs(cov)
-    ratio = gaussian.sigma_moment(n, M, 2, fit=fit)
-    return _scalar((gaussian.mean_squared_error(n, M, fit=fit) + ratio + 1.0) * trace)
+    ratio = gaussian.sigma_moment(n, M, 2, fit=fit, temperature=temperature)
+    error = gaussian.mean_squared_error(n, M, fit=fit, temperature=temperature)
+    with np.errstate(over="ignore"):
+        return _scalar(_scaled(error + ratio + 1.0, trace))
 
 
 def expected_w2_squared_first_order(n, M, cov):
@@ -446,6 +483,7 @@ def simulate(
     policy="replace",
     fresh=0.0,
     keep="all",
+    temperature=1.0,
 ):
     r"""Simulate ``replicates`` independent chains of ``n`` d-dimensional Gaussian refits.
 
@@ -492,6 +530,11 @@ def simulate(
         Keep every generation ``0..n`` (default), or only the truth and
         generation ``n``: the same numbers as the last entry of ``"all"``,
         without forming and writing every intermediate covariance.
+    temperature : float, optional
+        Draw every generation from :math:`N(\mu_i, T\Sigma_i)` (sampling bias,
+        Alemohammad et al. 2023, Section 3.1; ``policy="replace"``, ``fresh=0``):
+        each step draws from the tempered model, as in
+        :func:`modelcollapse.gaussian.simulate`.
 
     Returns
     -------
@@ -532,6 +575,7 @@ def simulate(
     fresh = check_fresh(fresh)
     check_subsample_method(policy, method)
     check_choice("keep", keep, gaussian.KEEPS)
+    temperature = _tempered.check_replace_only(temperature, policy, fresh)
     gen = as_generator(rng)
     # keep="last": row 1 holds the newest model; intermediate ones are not written.
     rows = n + 1 if keep == "all" else min(n, 1) + 1
@@ -546,6 +590,8 @@ def simulate(
         mu = mus[:, 0].copy()
         factor = np.broadcast_to(root, (replicates, d, d)).copy()
         for i, m in enumerate(sizes.tolist()):
+            if temperature != 1.0:
+                factor *= np.sqrt(temperature)  # model i is sampled as N(mu_i, T Sigma_i)
             if method == "wishart":
                 zbar = gen.standard_normal((replicates, d)) / np.sqrt(m)
                 step = _bartlett(gen, replicates, d, m - 1)

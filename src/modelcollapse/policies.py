@@ -367,7 +367,7 @@ def _discrete_checked(M, p0, fresh, n_max):
     return sizes, fresh, 1.0 - float(np.sum(p0 * p0))
 
 
-def discrete_heterozygosity(n, M, p0, *, fresh=0.0):
+def discrete_heterozygosity(n, M, p0, *, fresh=0.0, policy="replace"):
     r"""Expected heterozygosity :math:`E[H_n] = 1 - E[\sum_j p_{n,j}^2]` with a fresh fraction.
 
     Parameters
@@ -382,6 +382,9 @@ def discrete_heterozygosity(n, M, p0, *, fresh=0.0):
         Fraction :math:`f` of every generation drawn from ``p0``:
         :math:`K_i = \lfloor f M_i + 1/2\rfloor` draws, :math:`L_i = M_i - K_i`
         from model :math:`i`.
+    policy : {"replace", "accumulate"}, optional
+        Model :math:`i + 1` fitted to generation :math:`i` alone, or to the pooled
+        draws of generations :math:`0..i` (``discrete.simulate(policy=...)``).
 
     Notes
     -----
@@ -408,15 +411,37 @@ def discrete_heterozygosity(n, M, p0, *, fresh=0.0):
     draws play the part of mutation back to ``p0``. It is reached within a
     factor :math:`e^{-1}` after :math:`-1/\log\lambda \approx 1/(2f)` generations.
 
+    Accumulating, with :math:`C_i = \sum_{j\le i} M_j`, the deviation
+    :math:`p_{i+1} - p_0 = [(C_{i-1} + L_i)(p_i - p_0) + K_i(q - p_0) + L_i(r - p_i)]/C_i`
+    has independent, mean-zero terms; with :math:`E[p_{i,k}(1 - p_{i,k})] =
+    h_k - V_{i,k}`, :math:`h_k = p_{0,k}(1 - p_{0,k})`, the variance ratio
+    :math:`v_i = V_{i,k}/h_k` (the same for every category) obeys
+
+    .. math::
+
+        C_i^2 v_{i+1} = (C_{i-1} + L_i)^2 v_i + K_i + L_i (1 - v_i), \qquad
+        E[H_n] = H_0 (1 - v_n)
+
+    (the package's derivation, ``derivations/tails.py``). Without fresh data and
+    with a constant ``M``, :math:`1 - v_n = \prod_{i=1}^{n}(1 - 1/(M i^2))`, which
+    tends to :math:`\sin(\pi/\sqrt M)/(\pi/\sqrt M) > 0` (Euler's product): the
+    accumulating chain never collapses, where the replacing one loses all its
+    heterozygosity.
+
     Examples
     --------
     >>> round(float(discrete_heterozygosity(10**4, 100, [0.5, 0.5], fresh=0.1)), 6)
     0.474874
     >>> float(discrete_heterozygosity(10**4, 100, [0.5, 0.5])) < 1e-40  # 0.5 (1 - 1/M)^n
     True
+    >>> round(float(discrete_heterozygosity(10**4, 100, [0.5, 0.5], policy="accumulate")), 4)
+    0.4918
     """
     n = check_int_array("n", n, minimum=0)
     sizes, fresh, h0 = _discrete_checked(M, p0, fresh, int(n.max()) if n.size else 0)
+    check_choice("policy", policy, ("replace", "accumulate"))
+    if policy == "accumulate":
+        return _scalar(h0 * (1.0 - _accumulated_variance_ratio(sizes, fresh)[n]))
     # In H itself (no 1 - F cancellation once H is tiny):
     # M^2 H_{i+1} = K (K + 2L - 1) H_0 + L (L - 1) H_i.
     heterozygosity = np.empty(sizes.size + 1)
@@ -428,6 +453,18 @@ def discrete_heterozygosity(n, M, p0, *, fresh=0.0):
             k * (k + 2 * rest - 1) * h0 + rest * (rest - 1) * heterozygosity[i]
         ) / (m * m)
     return _scalar(heterozygosity[n])
+
+
+def _accumulated_variance_ratio(sizes, fresh):
+    """v_i = Var(p_{i,k})/(p0_k (1 - p0_k)), i = 0..len(sizes), of the accumulating chain."""
+    v = np.zeros(sizes.size + 1)
+    before = 0
+    for i, (m, k) in enumerate(zip(sizes.tolist(), fresh_counts(sizes, fresh).tolist(),
+                                   strict=True)):
+        rest, total = m - k, before + m
+        v[i + 1] = ((before + rest) ** 2 * v[i] + k + rest * (1.0 - v[i])) / total**2
+        before = total
+    return v
 
 
 def discrete_stationary_heterozygosity(M, p0, fresh):

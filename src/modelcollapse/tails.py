@@ -20,6 +20,13 @@ synthetic data do) turns it into a plateau :math:`k^{-(\beta-1)}`, and clean
 data mixed back in resumes the descent later (Dohmatob et al. 2024). Each
 closed form comes with its exact finite sum and its asymptote.
 
+**Real data kept in the loop.** :func:`simulate_real_corpus` refits on one
+fixed real corpus plus synthetic draws (the setting of Seddik et al. 2024),
+with exact moments in :func:`real_corpus_moments`; the accumulating chain
+(``discrete.simulate(policy="accumulate")``) loses a category only at the
+first fit (:func:`accumulate_loss_probability`). Both are the package's
+derivations (``derivations/tails.py``).
+
 References
 ----------
 Marchi, Soatto, Chaudhari and Tabuada (2024), "Heat Death of Generative
@@ -27,6 +34,9 @@ Models in Closed-Loop Learning", arXiv:2404.02325.
 Hutter (2021), "Learning Curve Theory", arXiv:2102.04074.
 Dohmatob, Feng, Yang, Charton and Kempe (2024), "A Tale of Tails: Model
 Collapse as a Change of Scaling Laws", ICML, arXiv:2402.07043, Sections 2-3.
+Seddik, Chen, Hayou, Youssef and Debbah (2024), "How Bad is Training on
+Synthetic Data? A Statistical Analysis of Language Model Collapse",
+arXiv:2404.05090 (the setting only).
 """
 
 from __future__ import annotations
@@ -44,10 +54,12 @@ from ._sampling import (
     check_top_p,
     transform,
 )
-from ._validate import _shown, check_int, check_int_array, check_real
+from ._validate import _shown, check_choice, check_int, check_int_array, check_real
 
 __all__ = [
     "MadMoments",
+    "RealCorpusMoments",
+    "accumulate_loss_probability",
     "expected_distinct",
     "first_fit_loss_probability",
     "first_fit_support",
@@ -57,8 +69,11 @@ __all__ = [
     "mad_moments",
     "mad_stationary",
     "memorizer_error",
+    "real_corpus_moments",
+    "real_corpus_stationary",
     "sampling_transform",
     "simulate_mad",
+    "simulate_real_corpus",
     "synthetic_memorizer_error",
     "tail_cut",
     "top_n_error",
@@ -1116,3 +1131,257 @@ def simulate_mad(n, n_real, n_synth, *, temperature=1.0, mu=0.0, sigma=1.0, repl
     return GaussianChain(mu_arr, s2_arr, M=np.full(n, real + synth), fit="unbiased",
                          method="sufficient", seed_entropy=seed_entropy(gen),
                          policy="replace", fresh=real / (real + synth))
+
+
+# --------------------------------------------------------------------------
+# a fixed real corpus plus synthetic data, and the accumulating discrete chain
+
+
+_SEDDIK = ("Seddik, Chen, Hayou, Youssef and Debbah (2024), \"How Bad is Training on "
+           "Synthetic Data? A Statistical Analysis of Language Model Collapse\", "
+           "arXiv:2404.05090")
+
+
+@dataclass(frozen=True)
+class RealCorpusMoments:
+    r"""Exact moments of the real-corpus loop (:func:`real_corpus_moments`).
+
+    Attributes
+    ----------
+    mean_squared_error : ndarray, shape (n + 1, K)
+        :math:`E[(p_{i,k} - p_{0,k})^2]`, generations ``0..n``.
+    heterozygosity : ndarray, shape (n + 1,)
+        :math:`E[1 - \sum_k p_{i,k}^2]`.
+    loss_probability : ndarray, shape (n + 1, K)
+        :math:`\Pr(p_{i,k} = 0)`: :math:`(1 - p_{0,k})^N` from generation 1 on.
+    """
+
+    mean_squared_error: np.ndarray
+    heterozygosity: np.ndarray
+    loss_probability: np.ndarray
+
+
+def _corpus_args(n_real, n_synth):
+    real = check_int("n_real", n_real, minimum=1, why=" (model 1 is fitted to the real corpus)")
+    synth = check_int("n_synth", n_synth, minimum=0)
+    return real, synth
+
+
+def _corpus_ratio(generations, real, synth):
+    """u_g = Var(p_{g,k} | r)/(r_k (1 - r_k)) for g >= 1: b (1 - a^(g-1))/(1 - a)."""
+    total = float(real + synth) ** 2
+    a, b = synth * (synth - 1) / total, synth / total
+    return b * (1.0 - a ** (np.asarray(generations, dtype=np.float64) - 1.0)) / (1.0 - a)
+
+
+def real_corpus_moments(n, n_real, n_synth, p0):
+    r"""Exact moments of the discrete loop that keeps one real corpus and adds synthetic draws.
+
+    Parameters
+    ----------
+    n : int
+        Number of fits, ``>= 0``.
+    n_real : int
+        Size :math:`N \ge 1` of the real corpus, drawn once from ``p0``.
+    n_synth : int
+        Synthetic draws per generation from the current model, :math:`n_s \ge 0`.
+    p0 : array_like, shape (K,)
+        The truth.
+
+    Returns
+    -------
+    RealCorpusMoments
+
+    Notes
+    -----
+    Model 1 is the frequency vector :math:`r` of the real corpus; model
+    :math:`i + 1` (:math:`i \ge 1`) is fitted to the same :math:`N` real draws
+    and :math:`n_s` fresh draws :math:`c_i \sim \mathrm{Multinomial}(n_s, p_i)`:
+    :math:`p_{i+1} = (Nr + c_i)/(N + n_s)`. Given :math:`r` the model stays
+    centred on it, :math:`E[p_i \mid r] = r`, and its spread
+    :math:`u_i = \mathrm{Var}(p_{i,k} \mid r)/(r_k(1 - r_k))` obeys
+    :math:`u_{i+1} = a u_i + b`, :math:`a = n_s(n_s - 1)/(N + n_s)^2`,
+    :math:`b = n_s/(N + n_s)^2`, :math:`u_1 = 0`, whence
+
+    .. math::
+
+        E[(p_{i,k} - p_{0,k})^2] = h_k\Big(\frac1N + \Big(1 - \frac1N\Big) u_i\Big),
+        \quad u_i = b\,\frac{1 - a^{i-1}}{1 - a}, \quad
+        E[H_i] = H_0\Big(1 - \frac1N\Big)(1 - u_i),
+
+    :math:`h_k = p_{0,k}(1 - p_{0,k})`, and a category absent from the real
+    corpus is absent forever while one present never leaves:
+    :math:`\Pr(p_{i,k} = 0) = (1 - p_{0,k})^N` for every :math:`i \ge 1`. The
+    setting is that of Seddik et al. (2024), "partially synthetic" training on
+    real and synthetic data; these formulas are the package's own derivation
+    (``derivations/tails.py``), not statements quoted from the paper.
+
+    References
+    ----------
+    Seddik et al. (2024), arXiv:2404.05090.
+
+    Examples
+    --------
+    >>> m = real_corpus_moments(3, 10, 10, [0.5, 0.5])
+    >>> m.loss_probability[1:, 0].tolist()  # 0.5^10, for good
+    [0.0009765625, 0.0009765625, 0.0009765625]
+    >>> round(float(m.heterozygosity[1]), 6)  # H0 (1 - 1/N)
+    0.45
+    """
+    n = check_int("n", n, minimum=0)
+    real, synth = _corpus_args(n_real, n_synth)
+    p0 = _vector("p0", p0)
+    h = p0 * (1.0 - p0)
+    gens = np.arange(1, n + 1)
+    ratio = _corpus_ratio(gens, real, synth)
+    error = np.zeros((n + 1, p0.size))
+    error[1:] = h * (1.0 / real + (1.0 - 1.0 / real) * ratio[:, None])
+    heterozygosity = np.empty(n + 1)
+    heterozygosity[0] = h.sum()
+    heterozygosity[1:] = h.sum() * (1.0 - 1.0 / real) * (1.0 - ratio)
+    lost = np.empty((n + 1, p0.size))
+    lost[0] = p0 == 0
+    lost[1:] = (1.0 - p0) ** real
+    return RealCorpusMoments(error, heterozygosity, lost)
+
+
+def real_corpus_stationary(n_real, n_synth, p0):
+    r"""The limits of :func:`real_corpus_moments` as the number of fits grows.
+
+    Returns
+    -------
+    RealCorpusMoments
+        Arrays of shape ``(K,)``, ``()`` and ``(K,)``.
+
+    Notes
+    -----
+    :math:`u_\infty = b/(1 - a) = n_s/(N^2 + 2Nn_s + n_s)`, below
+    :math:`1/(2N + 1)` however many synthetic draws are added: the fixed real
+    corpus alone prevents collapse, and :math:`E[H_\infty] = H_0(1 - 1/N)
+    (1 - u_\infty)` (the package's derivation).
+
+    Examples
+    --------
+    >>> s = real_corpus_stationary(10, 10**6, [0.5, 0.5])
+    >>> round(float(s.heterozygosity), 4)  # about H0 (1 - 1/N)(1 - 1/(2N + 1))
+    0.4286
+    """
+    real, synth = _corpus_args(n_real, n_synth)
+    p0 = _vector("p0", p0)
+    h = p0 * (1.0 - p0)
+    ratio = synth / (real**2 + 2.0 * real * synth + synth)
+    return RealCorpusMoments(h * (1.0 / real + (1.0 - 1.0 / real) * ratio),
+                             np.float64(h.sum() * (1.0 - 1.0 / real) * (1.0 - ratio)),
+                             (1.0 - p0) ** real)
+
+
+def simulate_real_corpus(n, n_real, n_synth, p0, *, replicates=1, rng=None, keep="all"):
+    r"""Simulate the loop that refits on one fixed real corpus plus synthetic draws.
+
+    Parameters
+    ----------
+    n : int
+        Number of fits, ``>= 0``.
+    n_real : int
+        Size :math:`N \ge 1` of the real corpus (drawn once per replicate from ``p0``).
+    n_synth : int
+        Synthetic draws per generation from the current model, ``>= 0``.
+    p0 : array_like, shape (K,)
+    replicates : int, optional
+    rng : None, int, numpy.random.Generator or numpy.random.SeedSequence
+    keep : {"all", "last"}, optional
+
+    Returns
+    -------
+    modelcollapse.discrete.DiscreteChain
+        ``M`` holds the fit sizes :math:`N, N + n_s, \dots`.
+
+    Notes
+    -----
+    Counts are drawn exactly: :math:`r \sim \mathrm{Multinomial}(N, p_0)/N`,
+    then :math:`p_{i+1} = (Nr + \mathrm{Multinomial}(n_s, p_i))/(N + n_s)`.
+    Closed forms: :func:`real_corpus_moments`.
+
+    Examples
+    --------
+    >>> chain = simulate_real_corpus(5, 20, 40, [0.6, 0.3, 0.1], replicates=3, rng=0)
+    >>> chain.p.shape
+    (3, 6, 3)
+    """
+    from ._rng import as_generator, seed_entropy
+
+    n = check_int("n", n, minimum=0)
+    real, synth = _corpus_args(n_real, n_synth)
+    p0 = _vector("p0", p0)
+    replicates = check_int("replicates", replicates, minimum=1)
+    check_choice("keep", keep, discrete.KEEPS)
+    gen = as_generator(rng)
+    out = np.empty((replicates, n + 1 if keep == "all" else 1, p0.size))
+    out[:, 0] = p0
+    corpus = gen.multinomial(real, np.broadcast_to(p0, (replicates, p0.size)))
+    current = corpus / real
+    for i in range(1, n + 1):
+        if i > 1:
+            current = (corpus + gen.multinomial(synth, current)) / (real + synth)
+        if keep == "all":
+            out[:, i] = current
+        elif i == n:
+            out[:, 0] = current
+    out.flags.writeable = False
+    generations = np.arange(n + 1) if keep == "all" else np.array([n])
+    sizes = np.array([real] + [real + synth] * (n - 1) if n else [], dtype=np.int64)
+    return discrete.DiscreteChain(out, generations, p0, sizes, "counts", seed_entropy(gen))
+
+
+def accumulate_loss_probability(n, M, p, *, fresh=0.0):
+    r"""Exact probability that a category is lost after ``n`` fits of the accumulating chain.
+
+    Parameters
+    ----------
+    n : int or array_like of int
+        Number of fits, ``>= 0``.
+    M : int, sequence of int or :class:`~modelcollapse.schedule.Schedule`
+        Generation sizes ``M_i >= 1``.
+    p : float or array_like
+        Initial probability of the category, in ``[0, 1]``.
+    fresh : float, optional
+        Fraction of every generation drawn from ``p0`` itself, as in
+        :func:`modelcollapse.discrete.simulate`.
+
+    Returns
+    -------
+    ndarray or float
+        :math:`\Pr(p_{n,k} = 0)`, broadcast over ``n`` and ``p``.
+
+    Notes
+    -----
+    Under ``discrete.simulate(policy="accumulate")`` model :math:`i + 1` is the
+    frequency vector of all draws so far. A category never drawn has
+    probability 0 in every model, so only the fresh draws can still find it,
+    and once drawn it stays in the pool for good:
+
+    .. math:: \Pr(p_{n,k} = 0) = (1 - p_k)^{M_0 + \sum_{1 \le i < n} K_i}, \quad n \ge 1,
+
+    :math:`K_i = \lfloor f M_i + 1/2\rfloor`: without fresh data it is the
+    first fit's :math:`(1 - p_k)^{M_0}` for ever, where the replacing chain
+    loses every category but one (:func:`modelcollapse.discrete.loss_probability`).
+    The package's derivation.
+
+    Examples
+    --------
+    >>> accumulate_loss_probability([0, 1, 50], 10, 0.1).round(6).tolist()
+    [0.0, 0.348678, 0.348678]
+    """
+    from ._policy import check_fresh, fresh_counts
+    from .schedule import sizes_at_least
+
+    n = check_int_array("n", n, minimum=0)
+    fresh = check_fresh(fresh)
+    p = discrete._check_probability("p", p)
+    _, sizes = sizes_at_least(M, int(n.max()) if n.size else 0, 1, discrete._WHY_M)
+    draws = np.concatenate(([0], np.cumsum(np.where(np.arange(sizes.size) == 0, sizes,
+                                                   fresh_counts(sizes, fresh)))))
+    exponent = draws[n].astype(np.float64)
+    n, p, exponent = np.broadcast_arrays(n, p, exponent)
+    lost = np.where(n == 0, (p == 0).astype(np.float64), (1.0 - p) ** exponent)
+    return lost[()] if lost.ndim == 0 else lost

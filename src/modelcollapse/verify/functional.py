@@ -67,7 +67,7 @@ def functional_claims(*, mu=0.3, sigma=1.5):
         chain = ms.simulate(1, tail_m, tail_law, replicates=replicates, rng=rng)
         return chain.draw(1, rng=rng)[:, 0] > loss.quantile
 
-    laplace, fit_m = stats.laplace(0.0, 1.0), 20
+    laplace, fit_m = stats.laplace(0.0, 1.0), 100
 
     def fitted_variance(replicates, rng):
         chain = ms.simulate(1, fit_m, laplace, replicates=replicates, rng=rng)
@@ -104,7 +104,7 @@ def functional_claims(*, mu=0.3, sigma=1.5):
             mutant=lambda: (1 - 1 / M) ** n * sigma**2,
             mutant_label="the Gaussian (MLE) recursion's (1 - 1/M)^n sigma^2: no kernel h^2",
             parameters=fixed,
-            replicates=2000,
+            replicates=3000,
         ),
         Claim(
             name="functional.kde_variance_growth_slope",
@@ -138,7 +138,7 @@ def functional_claims(*, mu=0.3, sigma=1.5):
             mutant=lambda: (1 - 1 / M) ** n * sigma**2,
             mutant_label="the Gaussian (MLE) recursion's (1 - 1/M)^n sigma^2",
             parameters={**fixed, "bandwidth": "scott"},
-            replicates=2000,
+            replicates=13_000,
         ),
         Claim(
             name="functional.misspecified_tail",
@@ -163,6 +163,6 @@ def functional_claims(*, mu=0.3, sigma=1.5):
             mutant=lambda: 2 * 2.0**2 / (fit_m - 1),
             mutant_label="the Gaussian value 2 sigma^4/(M - 1): kurtosis ignored",
             parameters={"D0": "laplace(0, 1)", "M": fit_m},
-            replicates=4000,
+            replicates=20_000,
         ),
     ]

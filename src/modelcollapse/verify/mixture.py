@@ -57,7 +57,7 @@ def mixture_claims(*, n=8, N=20, t=5, ridge=0.05, noise=0.3, design_points=20):
             mutant=lambda: v0,
             mutant_label="E[V_n] = V_0 (the unbiased-fit martingale: ddof=1 covariances)",
             parameters={"n": n, "N": N, "K": 2, **d0, "init": "warm", "reg_covar": rho},
-            replicates=300,
+            replicates=1000,
         ),
         Claim(
             name="distill.noisy_squared_error",
@@ -70,6 +70,6 @@ def mixture_claims(*, n=8, N=20, t=5, ridge=0.05, noise=0.3, design_points=20):
             mutant_label="the noise counted before shrinkage: s^2 sum_{j<t} lam^2j",
             parameters={"t": t, "ridge": ridge, "noise": noise, "n": design_points,
                         "kernel": "rbf, bandwidth 0.3", "f0": "sin(2 pi x) + x"},
-            replicates=200,
+            replicates=800,
         ),
     ]

@@ -1,5 +1,9 @@
 """Claims of the sampled categorical loop and of the memoriser (modelcollapse.tails).
 
+Also the real-corpus loop and the accumulating categorical chain, whose loss
+probabilities are exact binomial tests and whose heterozygosities are means of
+an observable bounded in ``[0, 1]``.
+
 Loss probabilities use the exact binomial test (``test="proportion"``), which
 is calibrated at any replicate count, and the tempered Gaussian variance its
 exact law (KS, ``test="law"``); the other claims are means of bounded
@@ -16,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from .. import discrete, gaussian, tails
+from .. import discrete, gaussian, multivariate, policies, tails
 from ._core import Claim
 
 __all__ = ["tails_claims"]
@@ -24,7 +28,12 @@ __all__ = ["tails_claims"]
 _MARCHI = "Marchi et al. 2024, 'Heat Death of Generative Models in Closed-Loop Learning'"
 _TAILS = "Dohmatob et al. 2024, 'A Tale of Tails', Section 2; Hutter 2021, Section 3"
 _MAD = "Alemohammad et al. 2023, 'Self-Consuming Generative Models Go MAD', Section 3.1"
+_SEDDIK = ("setting of Seddik et al. 2024, 'How Bad is Training on Synthetic Data?' "
+           "(a fixed real corpus plus synthetic data); the package's derivation")
+_ACCUMULATE = ("the accumulate policy of Gerstgrasser et al. 2024, 'Is Model Collapse "
+               "Inevitable?', for the categorical chain; the package's derivation")
 P0 = np.array([0.45, 0.25, 0.15, 0.1, 0.05])
+_COV = np.array([[2.0, 0.6], [0.6, 1.0]])
 
 
 def _first_fit(M, column, observe, **sampler):
@@ -45,6 +54,26 @@ def _frequency(chain, column):
 
 def _support(chain, column):
     return chain.support_size()[:, -1].astype(np.float64)
+
+
+def _real_corpus(observe):
+    def observations(r, rng):
+        return observe(tails.simulate_real_corpus(10, 10, 30, P0, replicates=r, rng=rng,
+                                                  keep="last").last)
+
+    return observations
+
+
+def _accumulated(observe):
+    def observations(r, rng):
+        return observe(discrete.simulate(10, 10, P0, replicates=r, rng=rng, keep="last",
+                                         policy="accumulate").last)
+
+    return observations
+
+
+def _heterozygosity(p):
+    return 1.0 - np.sum(p * p, axis=-1)
 
 
 def tails_claims():
@@ -93,7 +122,7 @@ def tails_claims():
             mutant=lambda: gaussian.mean_squared_error(4, 10),
             mutant_label="the untempered random walk: n sigma^2/M",
             parameters={"n": 4, "M": 10, "temperature": 1.3},
-            replicates=1_500,
+            replicates=12_500,
         ),
         Claim(
             name="tails.fresh_data_sampling_bias",
@@ -151,7 +180,7 @@ def tails_claims():
             mutant=lambda: tails.first_fit_support(12, P0, temperature=1.5),
             mutant_label="no truncation: the tail beyond rank 3 kept",
             parameters={**params, "top_k": 3, "temperature": 1.5},
-            replicates=400,
+            replicates=7_000,
         ),
         Claim(
             name="tails.two_type_loss_cold",
@@ -186,5 +215,69 @@ def tails_claims():
             mutant_label="trained on clean data: sum_i p_i (1 - p_i)^T",
             parameters={"T": 300, "K": 200, "beta": 1.5, "cutoff": 20, "clean": 0.2},
             replicates=400,
+        ),
+        Claim(
+            name="tails.multivariate_temperature_log_det",
+            statement="E[log det Sigma_n] = log det Sigma + n (drift + d log T) when every "
+                      "generation is drawn from N(mu_i, T Sigma_i) (T = 1.3, d = 2, M = 10, "
+                      "n = 4; a sum of log chi-squares, light-tailed)",
+            reference=_MAD,
+            closed_form=lambda: multivariate.log_det_mean(4, 10, _COV, temperature=1.3),
+            observations=lambda r, rng: np.linalg.slogdet(multivariate.simulate(
+                4, 10, np.zeros(2), _COV, replicates=r, rng=rng, temperature=1.3).cov[:, -1])[1],
+            mutant=lambda: multivariate.log_det_mean(4, 10, _COV),
+            mutant_label="the temperature ignored: the plain log-det drift",
+            parameters={"n": 4, "M": 10, "cov": _COV.tolist(), "temperature": 1.3},
+            replicates=200,
+        ),
+        Claim(
+            name="tails.real_corpus_loss",
+            statement="P(p_{n,k} = 0) = (1 - p0_k)^N for every n >= 1 when each model is "
+                      "fitted to one fixed real corpus of N = 10 plus 30 synthetic draws "
+                      "(n = 10, p0_k = 0.15)",
+            reference=_SEDDIK,
+            closed_form=lambda: tails.real_corpus_moments(10, 10, 30, P0).loss_probability[-1, 2],
+            observations=_real_corpus(lambda p: p[:, 2] == 0),
+            mutant=lambda: discrete.loss_probability(10, [10] + [40] * 9, P0[2]),
+            mutant_label="the replacing chain of the same sizes (the corpus not kept)",
+            parameters={"n": 10, "n_real": 10, "n_synth": 30, "p0": P0.tolist(), "k": 2},
+            replicates=200, test="proportion",
+        ),
+        Claim(
+            name="tails.real_corpus_heterozygosity",
+            statement="E[H_n] = H0 (1 - 1/N)(1 - u_n), u_n = b (1 - a^(n-1))/(1 - a), "
+                      "a = s(s - 1)/(N + s)^2, b = s/(N + s)^2 (N = 10, s = 30, n = 10)",
+            reference=_SEDDIK,
+            closed_form=lambda: tails.real_corpus_moments(10, 10, 30, P0).heterozygosity[-1],
+            observations=_real_corpus(_heterozygosity),
+            mutant=lambda: policies.discrete_heterozygosity(10, 40, P0, fresh=0.25),
+            mutant_label="fresh real data every generation (25%) instead of one fixed corpus",
+            parameters={"n": 10, "n_real": 10, "n_synth": 30, "p0": P0.tolist()},
+            replicates=800,
+        ),
+        Claim(
+            name="tails.accumulate_loss",
+            statement="P(p_{n,k} = 0) = (1 - p_k)^{M_0} for every n >= 1 when each model is "
+                      "fitted to all draws so far (M = 10, n = 10, p_k = 0.1)",
+            reference=_ACCUMULATE,
+            closed_form=lambda: tails.accumulate_loss_probability(10, 10, P0[3]),
+            observations=_accumulated(lambda p: p[:, 3] == 0),
+            mutant=lambda: discrete.loss_probability(10, 10, P0[3]),
+            mutant_label="the replacing chain: Wright-Fisher loss",
+            parameters={"n": 10, "M": 10, "p0": P0.tolist(), "k": 3},
+            replicates=100, test="proportion",
+        ),
+        Claim(
+            name="tails.accumulate_heterozygosity",
+            statement="E[H_n] = H0 (1 - v_n), C_i^2 v_{i+1} = C_{i-1}^2 v_i + M(1 - v_i) "
+                      "(M = 10, n = 10)",
+            reference=_ACCUMULATE,
+            closed_form=lambda: policies.discrete_heterozygosity(10, 10, P0,
+                                                                 policy="accumulate"),
+            observations=_accumulated(_heterozygosity),
+            mutant=lambda: policies.discrete_heterozygosity(10, 10, P0),
+            mutant_label="the replacing chain: H0 (1 - 1/M)^n",
+            parameters={"n": 10, "M": 10, "p0": P0.tolist()},
+            replicates=800,
         ),
     ]
