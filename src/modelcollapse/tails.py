@@ -48,7 +48,6 @@ from ._validate import _shown, check_int, check_int_array, check_real
 
 __all__ = [
     "MadMoments",
-    "expected_distinct",
     "first_fit_loss_probability",
     "first_fit_support",
     "heat_death_limit",
@@ -589,33 +588,6 @@ def synthetic_memorizer_error(T, T0, p):
     return discrete._scalar(flat.reshape(T.shape))
 
 
-def expected_distinct(T, p):
-    r"""Expected number of distinct categories in ``T`` draws from ``p``.
-
-    .. math:: D(T) = \sum_i 1 - (1 - p_i)^T
-
-    Parameters
-    ----------
-    T : int or array_like of int
-        Sample sizes, ``>= 0``.
-    p : array_like, shape (K,)
-
-    Returns
-    -------
-    ndarray or float, shape of ``T``
-
-
-    Examples
-    --------
-    >>> round(float(expected_distinct(2, [0.5, 0.5])), 6)
-    1.5
-    """
-    T = _sizes("T", T)
-    p = _vector("p", p)
-    flat = np.array([-np.sum(np.expm1(special.xlog1py(t, -p))) for t in T.ravel().tolist()])
-    return discrete._scalar(flat.reshape(T.shape))
-
-
 def top_n_error(n, p):
     r"""Test error of a model that knows exactly the ``n`` most probable categories.
 
@@ -848,7 +820,7 @@ def zipf_crossover(cutoff, beta, *, K=None):
 
 
 def zipf_distinct_asymptote(T, beta):
-    r"""Integral form of :func:`expected_distinct` for infinite Zipf data (Heaps' law).
+    r"""Heaps' law: :func:`~modelcollapse.estimate.expected_distinct` for infinite Zipf data.
 
     .. math:: D(T) \approx \Gamma(1 - 1/\beta)\,(T/\zeta(\beta))^{1/\beta}
 
