@@ -246,7 +246,7 @@ def test_vendi_of_the_one_hot_kernel_is_the_exponential_entropy():
     (lambda: est.missing_mass([3, -1, 2]), ValueError, "counts must be an integer >= 0"),
     (lambda: est.missing_mass([1.5, 2.0]), TypeError, "counts must be an integer"),
     (lambda: est.missing_mass(np.array([], dtype=int)), ValueError, "counts must be a non-emp"),
-    (lambda: est.missing_mass([]), TypeError, "counts must be an integer"),
+    (lambda: est.missing_mass([]), ValueError, "counts must be a non-empty 1-D"),
     (lambda: est.missing_mass([0, 0]), ValueError, "counts must have a positive total"),
     (lambda: est.missing_mass([[1, 2]]), ValueError, "counts must be a non-empty 1-D"),
     (lambda: est.missing_mass(["a"]), TypeError, "counts must be an integer"),
