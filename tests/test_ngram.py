@@ -12,9 +12,11 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
-from modelcollapse import discrete, ngram
+from modelcollapse import _sampling, discrete, ngram
 from modelcollapse.cli import main
 
 ALPHA = 0.001
@@ -182,6 +184,23 @@ def test_decoding_weights_apply_temperature_top_k_and_top_p_per_context():
     np.testing.assert_allclose(weights(top_p=0.5)[:3], [0, 1, 0])
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.integers(1, 9), min_size=1, max_size=6), min_size=1, max_size=4),
+       st.floats(0.3, 3), st.none() | st.integers(1, 4), st.none() | st.floats(0.05, 1))
+@example([[4, 2, 1]], 1.0, 2, 0.6)  # nucleus of the top-2 law {4/6, 2/6}: only the head
+def test_decoding_weights_are_the_sampling_transform_of_each_context(rows, temperature, top_k,
+                                                                       top_p):
+    # top-k and top-p together: the nucleus is taken on the renormalised top-k law
+    seg = np.repeat(np.arange(len(rows)), [len(r) for r in rows])
+    w = np.concatenate(rows).astype(np.float64)
+    settings = ngram._Settings(2, "none", 0.75, 0.01, 9, temperature, top_k, top_p)
+    out = ngram._decoding_weights(seg, w, settings)
+    for i, row in enumerate(rows):
+        law = out[seg == i] / out[seg == i].sum()
+        expected = _sampling.transform(np.array(row) / sum(row), temperature, top_k, top_p)
+        np.testing.assert_allclose(law, expected, rtol=1e-9, atol=1e-15)
+
+
 def test_same_seed_same_numbers_and_fresh_text_slows_collapse(small):
     kwargs = {"order": 2, "generations": 4, "tokens": 600, "documents": 20, "replicates": 3}
     a = ngram.simulate(small, rng=5, **kwargs)
@@ -202,8 +221,8 @@ def test_same_seed_same_numbers_and_fresh_text_slows_collapse(small):
     ({"k": 0}, ValueError, "k must be > 0"),
     ({"temperature": 0}, ValueError, "temperature must be > 0"),
     ({"top_k": 0}, ValueError, "top_k must be an integer >= 1"),
-    ({"top_p": 1.5}, ValueError, r"top_p must be in \(0, 1\]"),
-    ({"top_p": "0.9"}, TypeError, "top_p must be a real"),
+    ({"top_p": 1.5}, ValueError, r"top_p must be a number in \(0, 1\]"),
+    ({"top_p": "0.9"}, TypeError, "top_p must be a real number"),
     ({"fresh": 2}, ValueError, "fresh must be a fraction"),
     ({"tokens": 601, "documents": 20}, ValueError, "tokens must be a multiple of documents"),
     ({"replicates": 1}, ValueError, "replicates must be an integer >= 2"),

@@ -48,6 +48,7 @@ import numpy as np
 
 from ._policy import check_fresh, fresh_counts
 from ._rng import as_generator, seed_entropy
+from ._sampling import NUCLEUS_RTOL, check_temperature, check_top_k, check_top_p
 from ._validate import _shown, check_choice, check_int, check_real
 
 __all__ = [
@@ -345,12 +346,14 @@ def _decoding_weights(seg, weight, settings):
     if settings.top_k is not None:
         keep &= rank < settings.top_k
     if settings.top_p is not None:
+        # the nucleus of the top-k law, as in _sampling.transform: only kept rows count
+        sorted_w = np.where(keep, sorted_w, 0.0)
         cum = np.cumsum(sorted_w)
         offset = np.repeat(np.r_[0.0, cum[starts[1:] - 1]], sizes)
         before = cum - sorted_w - offset
         total = np.repeat(np.add.reduceat(sorted_w, starts), sizes)
         # the smallest prefix reaching top_p: keep a row while the mass before it falls short
-        keep &= before < settings.top_p * total * (1 - 1e-12)
+        keep &= before < settings.top_p * total * (1 - NUCLEUS_RTOL)
     kept = np.empty(w.size, dtype=bool)
     kept[order] = keep
     return np.where(kept, w, 0.0)
@@ -832,16 +835,8 @@ def _check_options(order, smoothing, discount, k, temperature, top_k, top_p):
     k = _real_scalar("k", k)
     if not k > 0:
         raise ValueError(f"k must be > 0 (the add-k pseudo-count), got k={k!r}")
-    temperature = _real_scalar("temperature", temperature)
-    if not temperature > 0:
-        raise ValueError(f"temperature must be > 0, got temperature={temperature!r}")
-    if top_k is not None:
-        top_k = check_int("top_k", top_k, minimum=1)
-    if top_p is not None:
-        top_p = _real_scalar("top_p", top_p)
-        if not 0 < top_p <= 1:
-            raise ValueError(f"top_p must be in (0, 1], got top_p={top_p!r}")
-    return order, discount, k, temperature, top_k, top_p
+    return (order, discount, k, check_temperature(temperature), check_top_k(top_k),
+            check_top_p(top_p))
 
 
 def _generate(levels, replicates, documents, length, gen, settings):
