@@ -37,6 +37,7 @@ import numpy as np
 from scipy import special
 
 from . import _banded, _mad, discrete
+from ._diversity import expected_distinct
 from ._sampling import (
     NUCLEUS_RTOL,
     check_temperature,
@@ -404,14 +405,17 @@ def first_fit_support(M, p0, *, temperature=1.0, top_k=None, top_p=None):
     -------
     float
         At most the size of the kept set; see :func:`first_fit_loss_probability`.
+        It is :func:`modelcollapse.estimate.expected_distinct` of the
+        transformed law :math:`q` in :math:`M_0` draws.
 
     Examples
     --------
     >>> round(float(first_fit_support(10, [0.5, 0.5], temperature=3.0)), 6)  # 2 (1 - 2^-10)
     1.998047
     """
-    return float(np.sum(1.0 - first_fit_loss_probability(
-        M, p0, temperature=temperature, top_k=top_k, top_p=top_p)))
+    M = check_int("M", M, minimum=1)
+    q = transform(_vector("p0", p0), *_transform_args(temperature, top_k, top_p))
+    return expected_distinct(q, M)
 
 
 def two_type_loss_probability(n, M, p, *, temperature=1.0, top_k=None, top_p=None):
