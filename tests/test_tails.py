@@ -362,6 +362,8 @@ def test_lima_exponents_curated_beats_random(beta):
     ({"top_p": 0.0}, ValueError, "top_p must be a number in (0, 1]"),
     ({"top_p": 1.5}, ValueError, "top_p=1.5"),
     ({"top_p": "x"}, TypeError, "top_p"),
+    ({"temperature": [[1, 2], [3]]}, ValueError, "temperature must be a real number"),
+    ({"top_p": [[1, 2], [3]]}, ValueError, "top_p must be a real number"),
 ])
 def test_bad_transform_arguments_name_the_parameter(kw, kind, text):
     for call in (lambda: tails.sampling_transform(P0, **kw),
@@ -369,6 +371,22 @@ def test_bad_transform_arguments_name_the_parameter(kw, kind, text):
                  lambda: tails.first_fit_loss_probability(5, P0, **kw)):
         with pytest.raises(kind, match=_escaped(text)):
             call()
+
+
+def test_a_tiny_temperature_puts_the_mass_on_the_mode_without_nan_or_warning():
+    # log(p) / T alone is -inf for every entry at T = 1e-308 when every p_k < e^-1.8
+    p = np.r_[0.12, np.full(8, 0.11)]
+    np.testing.assert_array_equal(tails.sampling_transform(p, temperature=1e-308),
+                                  np.r_[1.0, np.zeros(8)])
+    np.testing.assert_array_equal(tails.sampling_transform([0.1] * 10, temperature=1e-308),
+                                  np.full(10, 0.1))
+
+
+def test_sampling_transform_names_p_not_p0():
+    with pytest.raises(ValueError, match="p must sum to 1"):
+        tails.sampling_transform([1.0] * 7)
+    with pytest.raises(TypeError, match=r"\bp must be"):
+        tails.sampling_transform(True)
 
 
 def _escaped(text):

@@ -617,7 +617,7 @@ def add_k_heterozygosity(n, M, p0, k):
 
     n = check_int_array("n", n, minimum=0)
     M = check_int("M", M, minimum=1)
-    k = _real_scalar("k", k)
+    k = check_real("k", k, scalar=True)
     if not k > 0:
         raise ValueError(f"k must be > 0 (the add-k pseudo-count), got k={k!r}")
     p0 = check_real("p0", p0)
@@ -816,23 +816,16 @@ class NgramLoop:
         return self.types.shape[0]
 
 
-def _real_scalar(name, value):
-    """``value`` as a float; strings and bools are not numbers here."""
-    if isinstance(value, str | bytes | bool | np.bool_) or np.ndim(value) != 0:
-        raise TypeError(f"{name} must be a real number, got {name}={value!r}")
-    return float(check_real(name, value))
-
-
 def _check_options(order, smoothing, discount, k, temperature, top_k, top_p):
     order = check_int("order", order, minimum=1)
     if order > 3:
         raise ValueError(f"order must be an integer in [1, 3], got order={order!r}")
     check_choice("smoothing", smoothing, SMOOTHINGS)
-    discount = _real_scalar("discount", discount)
+    discount = check_real("discount", discount, scalar=True)
     if not 0 < discount < 1:
         raise ValueError(f"discount must be in (0, 1) (absolute discounting keeps every seen "
                          f"continuation), got discount={discount!r}")
-    k = _real_scalar("k", k)
+    k = check_real("k", k, scalar=True)
     if not k > 0:
         raise ValueError(f"k must be > 0 (the add-k pseudo-count), got k={k!r}")
     return (order, discount, k, check_temperature(temperature), check_top_k(top_k),

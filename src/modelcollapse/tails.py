@@ -75,12 +75,17 @@ def _transform_args(temperature, top_k, top_p):
     return check_temperature(temperature), check_top_k(top_k), check_top_p(top_p)
 
 
-def _vector(name, p):
-    """One probability vector (shape (K,)), checked like ``p0`` of the discrete chain."""
+def _probabilities(name, p):
+    """Probability vectors (shape (..., K)), checked like ``p0`` of the discrete chain."""
     try:
-        arr = discrete._check_p0(p)
+        return discrete._check_p0(p)
     except (TypeError, ValueError) as err:
         raise type(err)(str(err).replace("p0", name)) from None
+
+
+def _vector(name, p):
+    """One probability vector (shape (K,)), checked like ``p0`` of the discrete chain."""
+    arr = _probabilities(name, p)
     if arr.ndim != 1:
         raise ValueError(
             f"{name} must be one probability vector (shape (K,)), got shape {arr.shape}")
@@ -131,7 +136,7 @@ def sampling_transform(p, *, temperature=1.0, top_k=None, top_p=None):
     [0.625, 0.375, 0.0]
     """
     temperature, top_k, top_p = _transform_args(temperature, top_k, top_p)
-    p = discrete._check_p0(p)
+    p = _probabilities("p", p)
     return transform(p / p.sum(axis=-1, keepdims=True), temperature, top_k, top_p)
 
 
