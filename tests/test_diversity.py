@@ -261,6 +261,7 @@ def test_vendi_of_the_one_hot_kernel_is_the_exponential_entropy():
     (lambda: est.expected_distinct([0.5, 0.5], -1), ValueError, "T must be an integer >= 0"),
     (lambda: est.expected_distinct([0.5, 0.5], 2.5), TypeError, "T must be an integer"),
     (lambda: est.distinct_n("abc", 1), TypeError, "tokens must be a sequence"),
+    (lambda: est.distinct_n([[1, 2], [3]], 1), ValueError, "tokens must be a 1-D sequence"),
     (lambda: est.distinct_n(["a"], 2), ValueError, "at least n=2"),
     (lambda: est.distinct_n(["a", "b"], 0), ValueError, "n must be an integer >= 1"),
     (lambda: est.distinct_n(["a", "b"], True), TypeError, "n must be an integer"),

@@ -366,7 +366,8 @@ TABLE = {
         "order": st.integers(1, 3), "generations": st.integers(1, 3),
         "smoothing": st.sampled_from(["none", "add-k", "interpolated"]),
         "tokens": st.just(60), "documents": st.just(6), "fresh": FRACTION,
-        "replicates": st.integers(2, 3), "rng": SEED, **DECODING}), cost=5),
+        "replicates": st.integers(2, 3), "rng": SEED, **DECODING}), cost=5,
+        finite=False),  # perplexity is inf where an unsmoothed model lost a held-out word
     "ngram.wordfreq_p0": fuzz(K=st.integers(2, 2000), cost=25),
     "ngram.write_report": fuzz(_ngram_run(directory=st.builds(tempfile.mkdtemp,
                                                               dir=st.just(_TMP.name)),

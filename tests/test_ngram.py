@@ -49,6 +49,22 @@ def same_mean(a, b):
 # corpora
 
 
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"name": float("nan")}, TypeError, "name must be a str"),
+    ({"source": 3}, TypeError, "source must be a str"),
+    ({"heldout_parts": float("nan")}, TypeError, "heldout_parts must be a tuple of str"),
+    ({"heldout_parts": ("Psalms", 3)}, TypeError, "heldout_parts must be a tuple of str"),
+])
+def test_corpus_provenance_must_be_text(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        ngram.corpus_from_text("a b a", "a", **kwargs)
+
+
+def test_scalar_options_reject_ragged_input_by_name():
+    with pytest.raises(ValueError, match="k must be a real number"):
+        ngram.add_k_heterozygosity(1, 10, [0.5, 0.5], [[1, 2], [3]])
+
+
 def test_corpus_from_text_orders_types_by_frequency_and_marks_unseen_types():
     c = ngram.corpus_from_text("b a b c b a", "a d b")
     assert c.vocabulary.tolist() == ["b", "a", "c"]

@@ -410,6 +410,12 @@ def test_bad_distributions_and_sizes_name_the_parameter():
         tails.zipf_memorizer_asymptote(0, 2.0)
     with pytest.raises(ValueError, match="clean must be a number in"):
         tails.tail_cut([0.5, 0.5], 1, clean=1.5)
+    with pytest.raises(ValueError, match="T must be a real number or array of rectangular"):
+        tails.zipf_memorizer_asymptote([[1, 2], [3]], 2.0)
+    with pytest.raises(ValueError, match="beta must be a real number"):
+        tails.zipf_crossover(3, [[1, 2], [3]])
+    with pytest.raises(ValueError, match=r"sigma must be > 0 and <= 1.341e\+154"):
+        tails.mad_moments(2, 3, 3, sigma=1e308)  # sigma^2 overflowed (OverflowError)
     with pytest.raises(ValueError, match="method must be 'counts' or 'auto'"):
         discrete.simulate(2, 5, P0, temperature=2.0, method="labels")
     with pytest.raises(ValueError, match="fresh must be 0"):

@@ -504,7 +504,10 @@ def distinct_n(tokens, n=1):
     if isinstance(tokens, str):
         raise TypeError(f"tokens must be a sequence of tokens, not one string, "
                         f"got tokens={_shown(tokens)}")
-    arr = np.asarray(tokens)
+    try:
+        arr = np.asarray(tokens)
+    except (ValueError, TypeError):
+        arr = np.empty((0, 0))  # ragged: reported below as not a 1-D sequence
     if arr.ndim != 1 or arr.size < n or arr.dtype == object or arr.dtype.kind in "bfc":
         raise ValueError(f"tokens must be a 1-D sequence of at least n={n} strings or integers, "
                          f"got tokens={_shown(tokens)}")

@@ -169,6 +169,14 @@ def corpus_from_text(train, heldout, *, level="word", name="text", heldout_parts
     for label, value in (("train", train), ("heldout", heldout)):
         if not isinstance(value, str):
             raise TypeError(f"{label} must be a str of raw text, got {label}={_shown(value)}")
+    for label, value in (("name", name), ("source", source)):
+        if not isinstance(value, str):
+            raise TypeError(f"{label} must be a str (provenance recorded in the corpus), "
+                            f"got {label}={_shown(value)}")
+    if not isinstance(heldout_parts, list | tuple) or not all(
+            isinstance(part, str) for part in heldout_parts):
+        raise TypeError(f"heldout_parts must be a tuple of str, got "
+                        f"heldout_parts={_shown(heldout_parts)}")
     words = _tokenize(train, level)
     held = _tokenize(heldout, level)
     if len(words) < 2 or not held:

@@ -47,6 +47,9 @@ from ._sampling import (
 )
 from ._validate import _shown, check_int, check_int_array, check_real
 
+#: Largest scale whose square is a finite float64.
+_MAX_SIGMA = float(np.sqrt(np.finfo(np.float64).max))
+
 __all__ = [
     "MadMoments",
     "first_fit_loss_probability",
@@ -668,8 +671,6 @@ def tail_cut(p, k, *, clean=0.0):
 
 def _sizes_real(name, value, *, strict):
     """Real sample sizes (array_like) ``> 0`` (``strict``) or ``>= 0``; booleans rejected."""
-    if np.asarray(value).dtype == bool:
-        raise TypeError(f"{name} must be a real number or array, got {name}={_shown(value)}")
     arr = check_real(name, value)
     if np.any(arr <= 0 if strict else arr < 0):
         rule = "> 0" if strict else ">= 0"
@@ -679,18 +680,14 @@ def _sizes_real(name, value, *, strict):
 
 
 def _fraction(name, value):
-    if isinstance(value, bool | np.bool_) or np.ndim(value) != 0:
-        raise TypeError(f"{name} must be a number in [0, 1], got {name}={_shown(value)}")
-    out = float(check_real(name, value))
+    out = check_real(name, value, scalar=True)
     if not 0 <= out <= 1:
         raise ValueError(f"{name} must be a number in [0, 1], got {name}={_shown(value)}")
     return out
 
 
 def _beta(beta):
-    if isinstance(beta, bool | np.bool_) or np.ndim(beta) != 0:
-        raise TypeError(f"beta must be a real number > 1, got beta={_shown(beta)}")
-    value = float(check_real("beta", beta))
+    value = check_real("beta", beta, scalar=True)
     if not value > 1:
         raise ValueError(f"beta must be a real number > 1 (a normalisable Zipf tail), "
                          f"got beta={_shown(beta)}")
@@ -970,18 +967,17 @@ def mad_moments(n, n_real, n_synth, *, temperature=1.0, sigma=1.0):
     """
     n = check_int("n", n, minimum=0)
     real, synth, temperature = _mad_args(n_real, n_synth, temperature)
-    sigma2 = float(check_positive_scalar("sigma", sigma)) ** 2
+    sigma2 = _scale(sigma) ** 2
     out = _mad.moments(n, real, synth, temperature, sigma2)
     return MadMoments(out[:, 0], out[:, 1])
 
 
-def check_positive_scalar(name, value):
-    """A real number ``> 0`` (booleans rejected)."""
-    if isinstance(value, bool | np.bool_) or np.ndim(value) != 0:
-        raise TypeError(f"{name} must be a real number > 0, got {name}={_shown(value)}")
-    out = float(check_real(name, value))
-    if not out > 0:
-        raise ValueError(f"{name} must be > 0, got {name}={_shown(value)}")
+def _scale(sigma):
+    """A real ``sigma > 0`` whose square (the variances) is a finite float."""
+    out = check_real("sigma", sigma, scalar=True)
+    if not 0 < out <= _MAX_SIGMA:
+        raise ValueError(f"sigma must be > 0 and <= {_MAX_SIGMA:.4g} (sigma^2 must be a finite "
+                         f"float), got sigma={_shown(sigma)}")
     return out
 
 
@@ -1034,7 +1030,7 @@ def mad_stationary(n_real, n_synth, *, temperature=1.0, sigma=1.0):
     1.035714
     """
     real, synth, temperature = _mad_args(n_real, n_synth, temperature)
-    sigma2 = check_positive_scalar("sigma", sigma) ** 2
+    sigma2 = _scale(sigma) ** 2
     rate = _mad.growth_rate(real, synth, temperature)
     if rate >= 1:
         raise ValueError(
@@ -1084,10 +1080,8 @@ def simulate_mad(n, n_real, n_synth, *, temperature=1.0, mu=0.0, sigma=1.0, repl
 
     n = check_int("n", n, minimum=0)
     real, synth, temperature = _mad_args(n_real, n_synth, temperature)
-    if isinstance(mu, bool | np.bool_) or np.ndim(mu) != 0:
-        raise TypeError(f"mu must be a real number, got mu={_shown(mu)}")
-    mu = float(check_real("mu", mu))
-    sigma = check_positive_scalar("sigma", sigma)
+    mu = check_real("mu", mu, scalar=True)
+    sigma = _scale(sigma)
     replicates = check_int("replicates", replicates, minimum=1)
     gen = as_generator(rng)
     means, variances = _mad.simulate(gen, n, real, synth, temperature, mu, sigma, replicates)
