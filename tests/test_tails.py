@@ -9,6 +9,8 @@ rejected on the same data.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -387,6 +389,18 @@ def test_sampling_transform_names_p_not_p0():
         tails.sampling_transform([1.0] * 7)
     with pytest.raises(TypeError, match=r"\bp must be"):
         tails.sampling_transform(True)
+
+
+def test_huge_zipf_exponents_and_temperatures_give_a_number_or_a_named_error():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # k^beta overflowed (OverflowError) and the K-term normaliser warned
+        assert tails.zipf_crossover(3, 1e308) == np.inf
+        assert tails.zipf_crossover(1, 1e308, K=50) == pytest.approx(1.0)
+        assert tails.zipf_top_n_asymptote(0.0, 1e308, K=50) == np.inf
+        assert tails.zipf_top_n_asymptote(3.0, 1e308, K=50) == 0.0
+        with pytest.raises(ValueError, match="temperature must keep n_synth"):
+            tails.mad_growth_rate(0, 2, temperature=1e308)  # NaN eigenvalues, with a warning
 
 
 def _escaped(text):

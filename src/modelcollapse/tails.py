@@ -699,7 +699,10 @@ def _zipf_scale(beta, K):
     if K is None:
         return 1.0 / special.zeta(beta), np.inf
     K = check_int("K", K, minimum=1)
-    return 1.0 / np.exp(special.logsumexp(-beta * np.log(np.arange(1, K + 1)))), K + 0.5
+    # a log-weight below the float range is a weight of 0 (beta ~ 1e308)
+    with np.errstate(over="ignore"):
+        log_weights = -beta * np.log(np.arange(1, K + 1))
+    return 1.0 / np.exp(special.logsumexp(log_weights)), K + 0.5
 
 
 def _band(lam, beta, c, lower, upper):
@@ -801,6 +804,7 @@ def zipf_crossover(cutoff, beta, *, K=None):
     Returns
     -------
     float
+        ``inf`` where :math:`T^*` is beyond the float range.
 
     Notes
     -----
@@ -822,7 +826,10 @@ def zipf_crossover(cutoff, beta, *, K=None):
     k = check_int("cutoff", cutoff, minimum=1)
     beta = _beta(beta)
     c, _ = _zipf_scale(beta, K)
-    return float(k**beta / c * special.gamma(2 - 1 / beta) ** (beta / (beta - 1)))
+    # in log space: k^beta alone overflows (OverflowError) long before T* is out of range
+    log_t = beta * np.log(k) - np.log(c) + special.gammaln(2 - 1 / beta) * beta / (beta - 1)
+    with np.errstate(over="ignore"):
+        return float(np.exp(log_t))
 
 
 def zipf_distinct_asymptote(T, beta):
@@ -890,7 +897,10 @@ def zipf_top_n_asymptote(n, beta, *, K=None):
     beta = _beta(beta)
     c, upper = _zipf_scale(beta, K)
     tail = (0.0 if np.isinf(upper) else upper ** (1 - beta))
-    return discrete._scalar(np.maximum(c * ((n + 0.5) ** (1 - beta) - tail) / (beta - 1), 0.0))
+    # (n + 1/2)^(1 - beta) overflows to inf honestly at n < 1/2 and beta ~ 1e308
+    with np.errstate(over="ignore"):
+        head = (n + 0.5) ** (1 - beta)
+    return discrete._scalar(np.maximum(c * (head - tail) / (beta - 1), 0.0))
 
 
 
@@ -920,7 +930,14 @@ def _mad_args(n_real, n_synth, temperature):
     if real + synth < 2:
         raise ValueError(f"n_real + n_synth must be >= 2 for the unbiased variance, "
                          f"got n_real={real}, n_synth={synth}")
-    return real, synth, check_temperature(temperature)
+    temperature = check_temperature(temperature)
+    with np.errstate(over="ignore", invalid="ignore"):
+        matrix, _ = _mad.step_matrix(real, synth, temperature)
+    if not np.all(np.isfinite(matrix)):
+        raise ValueError(f"temperature must keep n_synth * temperature a finite float (the "
+                         f"variance recursion's coefficients), got temperature={temperature!r} "
+                         f"with n_synth={synth}")
+    return real, synth, temperature
 
 
 def mad_moments(n, n_real, n_synth, *, temperature=1.0, sigma=1.0):
