@@ -61,6 +61,8 @@ def test_corpus_provenance_must_be_text(kwargs, error, message):
 
 
 def test_scalar_options_reject_ragged_input_by_name():
+    with pytest.raises(ValueError, match="tail must be a boolean mask"):
+        ngram.neutral_theory([0.5, 0.5], [[True, False], [True]], generations=1, tokens=10)
     with pytest.raises(ValueError, match="k must be a real number"):
         ngram.add_k_heterozygosity(1, 10, [0.5, 0.5], [[1, 2], [3]])
 

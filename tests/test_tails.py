@@ -399,6 +399,11 @@ def test_huge_zipf_exponents_and_temperatures_give_a_number_or_a_named_error():
         assert tails.zipf_crossover(1, 1e308, K=50) == pytest.approx(1.0)
         assert tails.zipf_top_n_asymptote(0.0, 1e308, K=50) == np.inf
         assert tails.zipf_top_n_asymptote(3.0, 1e308, K=50) == 0.0
+        assert tails.zipf_crossover(7, 1e308) == np.inf
+        with pytest.raises(ValueError, match="overflows float64 within n=2 fits"):
+            tails.simulate_mad(2, 0, 2, temperature=1e300, replicates=2, rng=0)
+        with pytest.raises(ValueError, match=r"mu=1e\+308"):
+            tails.simulate_mad(2, 1, 2, mu=1e308, replicates=2, rng=0)
         with pytest.raises(ValueError, match="temperature must keep n_synth"):
             tails.mad_growth_rate(0, 2, temperature=1e308)  # NaN eigenvalues, with a warning
 

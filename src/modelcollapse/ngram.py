@@ -731,8 +731,11 @@ def neutral_theory(p0, tail, *, generations, tokens, fresh=0.0, replicates=20, r
     chain = discrete.simulate(generations, tokens, p0, replicates=replicates, fresh=fresh,
                               rng=gen)
     p0 = chain.p0
-    tail = np.asarray(tail)
-    if tail.dtype != bool or tail.shape != p0.shape:
+    try:
+        tail = np.asarray(tail)
+    except (ValueError, TypeError):
+        tail = None  # ragged: reported below
+    if tail is None or tail.dtype != bool or tail.shape != p0.shape:
         raise ValueError(f"tail must be a boolean mask of shape {p0.shape}, got "
                          f"tail={_shown(tail)}")
     p = chain.p[:, 1:]

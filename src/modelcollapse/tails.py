@@ -827,8 +827,8 @@ def zipf_crossover(cutoff, beta, *, K=None):
     beta = _beta(beta)
     c, _ = _zipf_scale(beta, K)
     # in log space: k^beta alone overflows (OverflowError) long before T* is out of range
-    log_t = beta * np.log(k) - np.log(c) + special.gammaln(2 - 1 / beta) * beta / (beta - 1)
     with np.errstate(over="ignore"):
+        log_t = beta * np.log(k) - np.log(c) + special.gammaln(2 - 1 / beta) * beta / (beta - 1)
         return float(np.exp(log_t))
 
 
@@ -1101,7 +1101,13 @@ def simulate_mad(n, n_real, n_synth, *, temperature=1.0, mu=0.0, sigma=1.0, repl
     sigma = _scale(sigma)
     replicates = check_int("replicates", replicates, minimum=1)
     gen = as_generator(rng)
-    means, variances = _mad.simulate(gen, n, real, synth, temperature, mu, sigma, replicates)
+    with np.errstate(over="ignore", invalid="ignore"):
+        means, variances = _mad.simulate(gen, n, real, synth, temperature, mu, sigma,
+                                         replicates)
+    if not (np.all(np.isfinite(means)) and np.all(np.isfinite(variances))):
+        raise ValueError(f"the simulated chain overflows float64 within n={n} fits: choose "
+                         f"smaller values of mu={mu!r}, sigma={sigma!r} or "
+                         f"temperature={temperature!r}")
     mu_arr, s2_arr = means.T, variances.T
     mu_arr.flags.writeable = False
     s2_arr.flags.writeable = False
