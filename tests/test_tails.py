@@ -400,6 +400,9 @@ def test_huge_zipf_exponents_and_temperatures_give_a_number_or_a_named_error():
         assert tails.zipf_top_n_asymptote(0.0, 1e308, K=50) == np.inf
         assert tails.zipf_top_n_asymptote(3.0, 1e308, K=50) == 0.0
         assert tails.zipf_crossover(7, 1e308) == np.inf
+        # past the crossover only the cut tail's plateau is left
+        assert tails.zipf_memorizer_asymptote(1e308, 1.5, cutoff=1) == pytest.approx(
+            tails.zipf_memorizer_asymptote(1e12, 1.5, cutoff=1), rel=1e-12)
         with pytest.raises(ValueError, match="overflows float64 within n=2 fits"):
             tails.simulate_mad(2, 0, 2, temperature=1e300, replicates=2, rng=0)
         with pytest.raises(ValueError, match=r"mu=1e\+308"):

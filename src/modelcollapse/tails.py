@@ -718,7 +718,8 @@ def _band(lam, beta, c, lower, upper):
     # lam = 0 only ever meets lower > 0 (the tail band of a cut without clean data)
     top = 0.0 if np.isinf(upper) else upper ** (1 - beta)
     mass = 0.0 if lower == 0 else c * (lower ** (1 - beta) - top) / (beta - 1)
-    with np.errstate(divide="ignore"):
+    # u overflowing to inf is exact here: P(a, inf) = 1 (and lam^-a underflows to 0)
+    with np.errstate(divide="ignore", over="ignore"):
         u_lo = lam * c * lower**-beta if lower > 0 else np.where(lam > 0, np.inf, 0.0)
         u_hi = lam * c * upper**-beta
         scaled = c ** (1 / beta) * special.gamma(a) / beta * np.where(lam > 0, lam, 1.0) ** -a
@@ -785,7 +786,9 @@ def zipf_memorizer_asymptote(T, beta, *, K=None, cutoff=None, clean=0.0):
     edge = min(k + 0.5, upper)
     head_mass = 1.0 - _band(0.0, beta, c, edge, upper)
     head_rate = clean + (1 - clean) / head_mass
-    return discrete._scalar(_band(head_rate * T, beta, c, 0.0, edge)
+    with np.errstate(over="ignore"):
+        head_lam = head_rate * T  # inf at T ~ 1e308: the head band is then exactly 0
+    return discrete._scalar(_band(head_lam, beta, c, 0.0, edge)
                             + _band(clean * T, beta, c, edge, upper))
 
 
