@@ -60,6 +60,21 @@ def test_corpus_provenance_must_be_text(kwargs, error, message):
         ngram.corpus_from_text("a b a", "a", **kwargs)
 
 
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"command": np.array([])}, "command must be a str or None"),
+    ({"figures": np.array([])}, "figures must be True or False"),  # numpy's truth-value error
+    ({"figures": "no"}, "figures must be True or False"),
+])
+def test_write_report_checks_its_options_before_writing(tmp_path, kwargs, message):
+    c = ngram.corpus_from_text("a b a c a b d a b c " * 4, "a b c a")
+    loop = ngram.simulate(c, generations=1, tokens=20, documents=2, replicates=2, rng=0)
+    theory = ngram.neutral_theory(loop.p0, loop.tail_mask, generations=1, tokens=20,
+                                  replicates=2, rng=1)
+    with pytest.raises(TypeError, match=message):
+        ngram.write_report(loop, theory, tmp_path / "out", **kwargs)
+    assert not (tmp_path / "out").exists()
+
+
 def test_scalar_options_reject_ragged_input_by_name():
     with pytest.raises(ValueError, match="tail must be a boolean mask"):
         ngram.neutral_theory([0.5, 0.5], [[True, False], [True]], generations=1, tokens=10)

@@ -49,7 +49,7 @@ import numpy as np
 from ._policy import check_fresh, fresh_counts
 from ._rng import as_generator, seed_entropy
 from ._sampling import NUCLEUS_RTOL, check_temperature, check_top_k, check_top_p
-from ._validate import _shown, check_choice, check_int, check_real
+from ._validate import _shown, check_bool, check_choice, check_int, check_real
 
 __all__ = [
     "CORPORA",
@@ -1189,6 +1189,10 @@ def write_report(loop, theory, directory, *, command=None, figures=True):
     _check_pair(loop, theory)
     if not isinstance(directory, str | Path):
         raise TypeError(f"directory must be a str or Path, got directory={directory!r}")
+    if command is not None and not isinstance(command, str):
+        raise TypeError(f"command must be a str or None (the command line recorded for "
+                        f"provenance), got command={_shown(command)}")
+    figures = check_bool("figures", figures)
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     record = as_dict(loop, theory) | {"command": command, "modelcollapse": __version__}
