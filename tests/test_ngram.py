@@ -75,6 +75,13 @@ def test_write_report_checks_its_options_before_writing(tmp_path, kwargs, messag
     assert not (tmp_path / "out").exists()
 
 
+def test_add_k_heterozygosity_with_negligible_mutation_is_the_drift_limit():
+    # 1 - a^2 (1 - 1/M) cancelled to exactly 0 (ZeroDivisionError) once kV/M < 1e-16
+    h, h_star = ngram.add_k_heterozygosity([0, 3], 2**62, [0.5, 0.5], 1e-300)
+    np.testing.assert_allclose(h, [0.5, 0.5], rtol=1e-12)
+    assert h_star == pytest.approx(0.0, abs=1e-12)
+
+
 def test_scalar_options_reject_ragged_input_by_name():
     with pytest.raises(ValueError, match="tail must be a boolean mask"):
         ngram.neutral_theory([0.5, 0.5], [[True, False], [True]], generations=1, tokens=10)

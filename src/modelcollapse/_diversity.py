@@ -36,6 +36,7 @@ import numpy as np
 from scipy import special, stats
 
 from ._validate import (
+    INT64_MAX,
     _shown,
     check_choice,
     check_confidence,
@@ -70,6 +71,9 @@ def _check_counts(counts):
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"counts must be a non-empty 1-D array of counts per category, "
                          f"got counts={_shown(counts)} of shape {arr.shape}")
+    if arr.sum(dtype=object) > INT64_MAX:  # exact: the int64 sum would wrap around
+        raise ValueError(f"counts must total at most {INT64_MAX} (int64), got "
+                         f"counts={_shown(counts)}")
     if arr.sum() == 0:
         raise ValueError(f"counts must have a positive total (a sample of at least one draw), "
                          f"got counts={_shown(counts)}")
@@ -215,9 +219,10 @@ def _plug_in(counts, q, z):
         log_d = -float(np.sum(p * log_p))
         grad = -log_p
     else:
-        power_sum = float(np.sum(np.exp(q * log_p)))
-        log_d = np.log(power_sum) / (1 - q)
-        grad = q * np.exp((q - 1) * log_p) / ((1 - q) * power_sum)
+        # log space: sum p^q underflows to 0 for large q (q = 1e300 gives D = 1/max p)
+        log_power_sum = special.logsumexp(q * log_p)
+        log_d = log_power_sum / (1 - q)
+        grad = q / (1 - q) * np.exp(q * log_p - log_power_sum - log_p)
     # multinomial delta method: Var(g . p_hat) = (sum p g^2 - (sum p g)^2) / T
     spread = max(float(np.sum(p * grad**2) - np.sum(p * grad) ** 2), 0.0)
     se_log = np.sqrt(spread / total)
@@ -463,6 +468,11 @@ def expected_distinct(p, T):
         raise ValueError(f"p must sum to 1 within {_SUM_TOL:g} along its last axis, "
                          f"got sums {_shown(total)}")
     T = check_int_array("T", T, minimum=0, why=" (a number of draws)")
+    try:
+        np.broadcast_shapes(T.shape, p.shape[:-1])
+    except ValueError:
+        raise ValueError(f"T must broadcast against p.shape[:-1] = {p.shape[:-1]}, got T of "
+                         f"shape {T.shape}") from None
     # T log(1 - p) with 0 * log(0) = 0 (T = 0, p = 1: an empty sample draws nothing)
     with np.errstate(divide="ignore", invalid="ignore"):
         exponent = np.where(np.asarray(T)[..., None] == 0, 0.0,

@@ -634,8 +634,11 @@ def add_k_heterozygosity(n, M, p0, k):
                          f"p0={_shown(p0)}")
     V = p0.size
     a2 = (M / (M + k * V)) ** 2
+    # 1 - a^2 = kV (2M + kV) / (M + kV)^2, and 1 - rate = (1 - a^2) + a^2/M > 0: without
+    # cancellation, which made 1 - rate exactly 0 (ZeroDivisionError) once kV/M < 1e-16
+    mutation = k * V * (2 * M + k * V) / (M + k * V) ** 2
     rate = a2 * (1 - 1 / M)
-    fixed = (a2 / M + (1 - a2) / V) / (1 - rate)
+    fixed = (a2 / M + mutation / V) / (mutation + a2 / M)
     # F_n = F* + rate^n (F_0 - F*): the affine recursion in closed form
     F = fixed + rate ** np.asarray(n, dtype=np.float64) * (float(np.sum(p0 * p0)) - fixed)
     het = 1 - ((1 - 1 / M) * F + 1 / M)
