@@ -411,6 +411,19 @@ def test_huge_zipf_exponents_and_temperatures_give_a_number_or_a_named_error():
             tails.mad_growth_rate(0, 2, temperature=1e308)  # NaN eigenvalues, with a warning
 
 
+@pytest.mark.parametrize("beta", [1.0000001, 1.01, 1.5, 2.0, 5.0])
+def test_zipf_normaliser_is_exact_and_constant_time_in_K(beta):
+    # it summed K terms (K = 1e9: an 8 GB array); the tail beyond 1e5 is now closed form
+    import math
+
+    K = 3 * 10**5
+    exact = math.fsum((np.arange(1, K + 1, dtype=np.float64) ** -beta).tolist())
+    assert 1 / tails._zipf_scale(beta, K)[0] == pytest.approx(exact, rel=1e-13)
+    if beta >= 1.5:  # the mass beyond K = 1e18 is below K^(1 - beta) = 1e-9
+        huge = tails.zipf_top_n_asymptote(10.0, beta, K=10**18)
+        assert huge == pytest.approx(tails.zipf_top_n_asymptote(10.0, beta), rel=1e-8)
+
+
 def _escaped(text):
     import re
 
