@@ -424,6 +424,18 @@ def test_zipf_normaliser_is_exact_and_constant_time_in_K(beta):
         assert huge == pytest.approx(tails.zipf_top_n_asymptote(10.0, beta), rel=1e-8)
 
 
+def test_diverging_mad_moments_are_inf_not_nan():
+    # inf - inf in the variance row gave a silent NaN past the float range
+    m = tails.mad_moments(10**4, 0, 2, temperature=100.0)
+    assert not np.any(np.isnan(m.sigma2)) and not np.any(np.isnan(m.mean_squared_error))
+    assert m.sigma2[-1] == np.inf and np.all(np.diff(m.sigma2[:100]) > 0)
+
+
+def test_two_type_loss_probability_names_shapes_that_do_not_broadcast():
+    with pytest.raises(ValueError, match="n and p must broadcast together"):
+        tails.two_type_loss_probability([1, 5], 10, [0.1, 0.3, 0.9])
+
+
 def _escaped(text):
     import re
 

@@ -473,7 +473,11 @@ def two_type_loss_probability(n, M, p, *, temperature=1.0, top_k=None, top_p=Non
     p = discrete._check_probability("p", p)
     temperature, top_k, top_p = _transform_args(temperature, top_k, top_p)
     M = discrete._exact_constant_M(M)
-    n, p = np.broadcast_arrays(n, p)
+    try:
+        n, p = np.broadcast_arrays(n, p)
+    except ValueError:
+        raise ValueError(f"n and p must broadcast together, got n of shape {n.shape} and p "
+                         f"of shape {p.shape}") from None
 
     def g(x):
         pair = np.stack([x, 1.0 - x], axis=-1)
