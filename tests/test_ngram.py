@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -80,6 +81,16 @@ def test_add_k_heterozygosity_with_negligible_mutation_is_the_drift_limit():
     h, h_star = ngram.add_k_heterozygosity([0, 3], 2**62, [0.5, 0.5], 1e-300)
     np.testing.assert_allclose(h, [0.5, 0.5], rtol=1e-12)
     assert h_star == pytest.approx(0.0, abs=1e-12)
+
+
+def test_a_tiny_decoding_temperature_is_greedy_without_a_warning():
+    seg = np.array([0, 0, 0, 1, 1])
+    w = np.array([1.0, 40.0, 2.0, 3.0, 3.5])  # log(1/40) / 1e-308 overflows
+    settings = ngram._Settings(2, "none", 0.75, 0.01, 5, 1e-308, None, None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the division overflowed with a RuntimeWarning
+        np.testing.assert_array_equal(ngram._decoding_weights(seg, w, settings),
+                                      [0, 1, 0, 0, 1])
 
 
 def test_scalar_options_reject_ragged_input_by_name():

@@ -343,7 +343,9 @@ def _decoding_weights(seg, weight, settings):
         # w^(1/T) after dividing by the context's largest weight: nothing overflows
         log_w = np.log(w)
         top = np.maximum.reduceat(log_w, starts)[seg]
-        w = np.exp((log_w - top) / settings.temperature)
+        # a shifted log-weight overflowing to -inf (temperature ~ 1e-308) is a weight of 0
+        with np.errstate(over="ignore"):
+            w = np.exp((log_w - top) / settings.temperature)
     if settings.top_k is None and settings.top_p is None:
         return w
     order = np.lexsort((-w, seg))
