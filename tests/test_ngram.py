@@ -93,6 +93,21 @@ def test_a_tiny_decoding_temperature_is_greedy_without_a_warning():
                                       [0, 1, 0, 0, 1])
 
 
+@pytest.mark.parametrize("smoothing", ["add-k", "interpolated"])
+def test_a_tiny_smoothing_mass_gives_a_large_finite_perplexity(smoothing):
+    # 1 - stay cancelled to 0 below 1e-16: log(0), an infinite perplexity
+    c = ngram.corpus_from_text("a b a c a b d a b c " * 4, "a d c a")
+    settings = ngram._Settings(2, smoothing, 1e-300, 1e-300, c.V, 1.0, None, None)
+    logp = ngram._log_probability(ngram._fit_tiled(c.train, 1, settings), c.heldout, 1, settings)
+    assert np.all(np.isfinite(logp))
+    # "a d" is an unseen bigram: its probability is the smoothing mass times the lower order
+    mass = 1e-300 * c.V / (np.count_nonzero(c.train[:-1] == 0) + 1e-300 * c.V)
+    lower = 1 / c.V if smoothing == "add-k" else np.mean(c.train == 3)
+    if smoothing == "interpolated":
+        mass = 1e-300 * 2 / np.count_nonzero(c.train[:-1] == 0)  # "a" is followed by b, c
+    assert logp[0, 0] == pytest.approx(np.log(mass) + np.log(lower), rel=1e-12)
+
+
 def test_scalar_options_reject_ragged_input_by_name():
     with pytest.raises(ValueError, match="tail must be a boolean mask"):
         ngram.neutral_theory([0.5, 0.5], [[True, False], [True]], generations=1, tokens=10)

@@ -324,6 +324,7 @@ class _Level:
     start: np.ndarray       # first row of each context
     stop: np.ndarray        # one past its last row
     stay: np.ndarray        # probability mass of the count part, per context
+    log_leave: np.ndarray   # log of the smoothing mass 1 - stay, without cancellation
     total: np.ndarray       # sum of weights, per context
     decode_cum: np.ndarray  # cumulative decoding weights (temperature, top-k, top-p)
 
@@ -376,12 +377,19 @@ def _fit_level(keys, counts, settings):
     if settings.smoothing == "interpolated":
         weight = counts - settings.discount
         stay = 1.0 - settings.discount * np.bincount(seg) / ctx_count
+        log_leave = np.log(settings.discount) + np.log(np.bincount(seg)) - np.log(ctx_count)
+    elif settings.smoothing == "add-k":
+        weight = counts
+        log_kv = np.log(settings.k) + np.log(settings.V)
+        log_leave = log_kv - np.logaddexp(np.log(ctx_count), log_kv)
+        stay = -np.expm1(log_leave)
     else:
         weight = counts
-        stay = (ctx_count / (ctx_count + settings.k * settings.V)
-                if settings.smoothing == "add-k" else np.ones(contexts.size))
+        stay = np.ones(contexts.size)
+        log_leave = np.full(contexts.size, -np.inf)
     decode = _decoding_weights(seg, weight, settings)
     return _Level(keys, counts, weight, contexts, start, np.r_[start[1:], keys.size], stay,
+                  log_leave,
                   np.bincount(seg, weights=weight), np.cumsum(decode))
 
 
@@ -487,7 +495,9 @@ def _log_probability(levels, heldout, replicates, settings):
     out = np.empty((replicates, target.size))
     for r in range(replicates):
         rep = np.full(target.size, r)
-        prob = np.full(target.size, 1.0 / settings.V)
+        # in log space: a smoothing mass below 1e-16 (tiny k or discount) is not lost in
+        # 1 - stay, and products of small probabilities do not underflow to log(0)
+        log_prob = np.full(target.size, -np.log(settings.V))
         for j in range(1, settings.order + 1):
             level = levels[j - 1]
             ctx = _context_keys(history, rep, j, settings.base)
@@ -496,15 +506,16 @@ def _log_probability(levels, heldout, replicates, settings):
             row = np.minimum(np.searchsorted(level.keys, key), level.keys.size - 1)
             weight = np.where(level.keys[row] == key, level.weight[row], 0.0)
             count_part = np.where(seen, weight / level.total[pos], 0.0)
-            stay = np.where(seen, level.stay[pos], 0.0)
-            lower = 1.0 / settings.V if settings.smoothing == "add-k" else prob
+            with np.errstate(divide="ignore"):
+                log_count = np.log(np.where(seen, level.stay[pos], 0.0) * count_part)
             if settings.smoothing == "none":
                 # an unseen context backs off; a seen one has no smoothing mass
-                prob = np.where(seen, count_part, prob) if j > 1 else count_part
+                log_prob = np.where(seen, log_count, log_prob) if j > 1 else log_count
             else:
-                prob = stay * count_part + (1 - stay) * lower
-        with np.errstate(divide="ignore"):
-            out[r] = np.log(prob)
+                lower = -np.log(settings.V) if settings.smoothing == "add-k" else log_prob
+                log_prob = np.logaddexp(log_count,
+                                        np.where(seen, level.log_leave[pos], 0.0) + lower)
+        out[r] = log_prob
     return out
 
 
