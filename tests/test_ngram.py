@@ -81,6 +81,15 @@ def test_add_k_heterozygosity_with_negligible_mutation_is_the_drift_limit():
     h, h_star = ngram.add_k_heterozygosity([0, 3], 2**62, [0.5, 0.5], 1e-300)
     np.testing.assert_allclose(h, [0.5, 0.5], rtol=1e-12)
     assert h_star == pytest.approx(0.0, abs=1e-12)
+    # kV = inf: every refit is the uniform law (NaN from inf/inf before)
+    h, h_star = ngram.add_k_heterozygosity([0, 3], 10, [0.5, 0.3, 0.2], 1e308)
+    np.testing.assert_allclose(h, [0.9 * (1 - 0.38), 0.9 * (1 - 1 / 3)], rtol=1e-12)
+    assert h_star == pytest.approx(0.9 * (1 - 1 / 3), rel=1e-12)
+
+
+def test_wordfreq_p0_names_an_unknown_language():
+    with pytest.raises(ValueError, match="lang must be a language wordfreq has"):
+        ngram.wordfreq_p0(10, lang="xx")
 
 
 def test_a_tiny_decoding_temperature_is_greedy_without_a_warning():

@@ -284,7 +284,11 @@ def wordfreq_p0(K=1000, *, lang="en"):
     if not isinstance(lang, str):
         raise TypeError(f"lang must be a wordfreq language code (str), got lang={lang!r}")
     wordfreq = _require("wordfreq", "wordfreq")
-    words = wordfreq.top_n_list(lang, K)
+    try:
+        words = wordfreq.top_n_list(lang, K)
+    except LookupError:
+        raise ValueError(f"lang must be a language wordfreq has a word list for, got "
+                         f"lang={lang!r}") from None
     if len(words) < K:
         raise ValueError(f"K must be at most the {len(words)} words wordfreq lists for "
                          f"lang={lang!r}, got K={K}")
@@ -646,10 +650,13 @@ def add_k_heterozygosity(n, M, p0, k):
         raise ValueError(f"p0 must be a probability vector (V,) summing to 1, got "
                          f"p0={_shown(p0)}")
     V = p0.size
-    a2 = (M / (M + k * V)) ** 2
-    # 1 - a^2 = kV (2M + kV) / (M + kV)^2, and 1 - rate = (1 - a^2) + a^2/M > 0: without
-    # cancellation, which made 1 - rate exactly 0 (ZeroDivisionError) once kV/M < 1e-16
-    mutation = k * V * (2 * M + k * V) / (M + k * V) ** 2
+    # 1 - a = 1 / (1 + M/(kV)) and 1 - rate = (1 - a^2) + a^2/M > 0: without the
+    # cancellation that made 1 - rate exactly 0 (ZeroDivisionError) once kV/M < 1e-16;
+    # kV = inf (k ~ 1e308) is a = 0, full mutation
+    kv = k * V
+    a = 1 / (1 + kv / M)
+    mutation = (1 + a) / (1 + M / kv)
+    a2 = a * a
     rate = a2 * (1 - 1 / M)
     fixed = (a2 / M + mutation / V) / (mutation + a2 / M)
     # F_n = F* + rate^n (F_0 - F*): the affine recursion in closed form
