@@ -87,9 +87,10 @@ def test_add_k_heterozygosity_with_negligible_mutation_is_the_drift_limit():
     assert h_star == pytest.approx(0.9 * (1 - 1 / 3), rel=1e-12)
 
 
-def test_wordfreq_p0_names_an_unknown_language():
+@pytest.mark.parametrize("lang", ["xx", "1"])
+def test_wordfreq_p0_names_an_unknown_language(lang):
     with pytest.raises(ValueError, match="lang must be a language wordfreq has"):
-        ngram.wordfreq_p0(10, lang="xx")
+        ngram.wordfreq_p0(10, lang=lang)
 
 
 def test_a_tiny_decoding_temperature_is_greedy_without_a_warning():

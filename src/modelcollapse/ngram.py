@@ -286,7 +286,7 @@ def wordfreq_p0(K=1000, *, lang="en"):
     wordfreq = _require("wordfreq", "wordfreq")
     try:
         words = wordfreq.top_n_list(lang, K)
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: langcodes' LanguageTagError ("1")
         raise ValueError(f"lang must be a language wordfreq has a word list for, got "
                          f"lang={lang!r}") from None
     if len(words) < K:
