@@ -291,6 +291,10 @@ def test_plug_in_hill_numbers_of_huge_order_are_one_over_the_largest_probability
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         r = est.hill_numbers([5, 3, 1], q=[1e300, 400.0], method="plug-in")
+        # q ln p overflowed for every p < e^-1.8 at q = 1e308
+        huge = est.hill_numbers([1, 6], q=1e308, method="plug-in").estimate[0]
+        even = est.hill_numbers([1, 1, 1], q=1e308, method="plug-in").estimate[0]
+    assert huge == pytest.approx(7 / 6, rel=1e-12) and even == pytest.approx(3, rel=1e-12)
     assert r.estimate[0] == pytest.approx(9 / 5, rel=1e-12)
     expected = np.sum((np.array([5, 3, 1]) / 9) ** 400.0) ** (1 / (1 - 400.0))
     assert r.estimate[1] == pytest.approx(expected, rel=1e-10)

@@ -219,10 +219,14 @@ def _plug_in(counts, q, z):
         log_d = -float(np.sum(p * log_p))
         grad = -log_p
     else:
-        # log space: sum p^q underflows to 0 for large q (q = 1e300 gives D = 1/max p)
-        log_power_sum = special.logsumexp(q * log_p)
-        log_d = log_power_sum / (1 - q)
-        grad = q / (1 - q) * np.exp(q * log_p - log_power_sum - log_p)
+        # log space, relative to the largest p: sum p^q underflows to 0 and q ln p overflows
+        # for large q (q = 1e308 gives D = 1/max p); a term overflowing to -inf is 0
+        top = log_p.max()
+        with np.errstate(over="ignore"):
+            shifted = q * (log_p - top)
+        spread_sum = special.logsumexp(shifted)
+        log_d = q / (1 - q) * top + spread_sum / (1 - q)
+        grad = q / (1 - q) * np.exp(shifted - spread_sum - log_p)
     # multinomial delta method: Var(g . p_hat) = (sum p g^2 - (sum p g)^2) / T
     spread = max(float(np.sum(p * grad**2) - np.sum(p * grad) ** 2), 0.0)
     se_log = np.sqrt(spread / total)
