@@ -259,7 +259,7 @@ def test_vendi_of_the_one_hot_kernel_is_the_exponential_entropy():
     (lambda: est.hill_numbers([1, 2], method="mle"), ValueError, "method must be one of"),
     (lambda: est.hill_numbers([1, 1], q=2), ValueError, "counts must total >= 3"),
     (lambda: est.expected_distinct([0.5, 0.6], 3), ValueError, "p must sum to 1"),
-    (lambda: est.expected_distinct([1.5, -0.5], 3), ValueError, "p must be a probability"),
+    (lambda: est.expected_distinct([1.5, -0.5], 3), ValueError, "p must have entries >= 0"),
     (lambda: est.expected_distinct([0.5, 0.5], -1), ValueError, "T must be an integer >= 0"),
     (lambda: est.expected_distinct([0.5, 0.5], 2.5), TypeError, "T must be an integer"),
     (lambda: est.distinct_n("abc", 1), TypeError, "tokens must be a sequence"),

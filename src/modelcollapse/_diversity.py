@@ -43,6 +43,7 @@ from ._validate import (
     check_covariance,
     check_int,
     check_int_array,
+    check_probabilities,
     check_real,
 )
 
@@ -59,7 +60,6 @@ __all__ = [
 HILL_METHODS = ("corrected", "plug-in")
 #: Bias-corrected estimator used for each order q by ``method="corrected"``.
 CORRECTED = {0: "chao1", 1: "chao-wang-jost", 2: "unbiased-simpson"}
-_SUM_TOL = 1e-9
 #: Tolerance on the unit diagonal of a Vendi similarity matrix.
 _DIAG_TOL = 1e-8
 
@@ -463,14 +463,7 @@ def expected_distinct(p, T):
     >>> round(float(expected_distinct([0.5, 0.5], 3)), 6)  # 2 (1 - 2^-3)
     1.75
     """
-    p = check_real("p", p)
-    if p.ndim < 1 or p.shape[-1] == 0 or np.any((p < 0) | (p > 1)):
-        raise ValueError(f"p must be a probability vector (..., K) with entries in [0, 1], "
-                         f"got p={_shown(p)}")
-    total = p.sum(axis=-1)
-    if np.any(np.abs(total - 1) > _SUM_TOL):
-        raise ValueError(f"p must sum to 1 within {_SUM_TOL:g} along its last axis, "
-                         f"got sums {_shown(total)}")
+    p = check_probabilities("p", p)
     T = check_int_array("T", T, minimum=0, why=" (a number of draws)")
     try:
         np.broadcast_shapes(T.shape, p.shape[:-1])

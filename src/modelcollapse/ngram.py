@@ -49,7 +49,14 @@ import numpy as np
 from ._policy import check_fresh, fresh_counts
 from ._rng import as_generator, seed_entropy
 from ._sampling import NUCLEUS_RTOL, check_temperature, check_top_k, check_top_p
-from ._validate import _shown, check_bool, check_choice, check_int, check_real
+from ._validate import (
+    _shown,
+    check_bool,
+    check_choice,
+    check_int,
+    check_probabilities,
+    check_real,
+)
 
 __all__ = [
     "CORPORA",
@@ -645,10 +652,7 @@ def add_k_heterozygosity(n, M, p0, k):
     k = check_real("k", k, scalar=True)
     if not k > 0:
         raise ValueError(f"k must be > 0 (the add-k pseudo-count), got k={k!r}")
-    p0 = check_real("p0", p0)
-    if p0.ndim != 1 or p0.size < 1 or np.any(p0 < 0) or abs(p0.sum() - 1) > 1e-9:
-        raise ValueError(f"p0 must be a probability vector (V,) summing to 1, got "
-                         f"p0={_shown(p0)}")
+    p0 = check_probabilities("p0", p0, vector=True)
     V = p0.size
     # 1 - a = 1 / (1 + M/(kV)) and 1 - rate = (1 - a^2) + a^2/M > 0: without the
     # cancellation that made 1 - rate exactly 0 (ZeroDivisionError) once kV/M < 1e-16;

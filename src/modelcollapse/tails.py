@@ -45,7 +45,7 @@ from ._sampling import (
     check_top_p,
     transform,
 )
-from ._validate import _shown, check_int, check_int_array, check_real
+from ._validate import _shown, check_int, check_int_array, check_probabilities, check_real
 
 #: Zipf normalisers sum this many terms explicitly; the rest in closed form.
 _ZIPF_EXPLICIT = 10**5
@@ -80,20 +80,9 @@ def _transform_args(temperature, top_k, top_p):
     return check_temperature(temperature), check_top_k(top_k), check_top_p(top_p)
 
 
-def _probabilities(name, p):
-    """Probability vectors (shape (..., K)), checked like ``p0`` of the discrete chain."""
-    try:
-        return discrete._check_p0(p)
-    except (TypeError, ValueError) as err:
-        raise type(err)(str(err).replace("p0", name)) from None
-
-
 def _vector(name, p):
-    """One probability vector (shape (K,)), checked like ``p0`` of the discrete chain."""
-    arr = _probabilities(name, p)
-    if arr.ndim != 1:
-        raise ValueError(
-            f"{name} must be one probability vector (shape (K,)), got shape {arr.shape}")
+    """One probability vector (shape (K,)), normalised exactly."""
+    arr = check_probabilities(name, p, vector=True)
     return arr / arr.sum()
 
 
@@ -141,7 +130,7 @@ def sampling_transform(p, *, temperature=1.0, top_k=None, top_p=None):
     [0.625, 0.375, 0.0]
     """
     temperature, top_k, top_p = _transform_args(temperature, top_k, top_p)
-    p = _probabilities("p", p)
+    p = check_probabilities("p", p)
     return transform(p / p.sum(axis=-1, keepdims=True), temperature, top_k, top_p)
 
 
