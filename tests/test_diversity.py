@@ -9,6 +9,8 @@ uncorrected (plug-in) or a wrong estimator is rejected by the same check.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy import special, stats
@@ -246,7 +248,7 @@ def test_vendi_of_the_one_hot_kernel_is_the_exponential_entropy():
     (lambda: est.missing_mass([3, -1, 2]), ValueError, "counts must be an integer >= 0"),
     (lambda: est.missing_mass([1.5, 2.0]), TypeError, "counts must be an integer"),
     (lambda: est.missing_mass(np.array([], dtype=int)), ValueError, "counts must be a non-emp"),
-    (lambda: est.missing_mass([]), ValueError, "counts must be a non-empty"),
+    (lambda: est.missing_mass([]), ValueError, "counts must be a non-empty 1-D"),
     (lambda: est.missing_mass([0, 0]), ValueError, "counts must have a positive total"),
     (lambda: est.missing_mass([[1, 2]]), ValueError, "counts must be a non-empty 1-D"),
     (lambda: est.missing_mass(["a"]), TypeError, "counts must be an integer"),
@@ -257,10 +259,14 @@ def test_vendi_of_the_one_hot_kernel_is_the_exponential_entropy():
     (lambda: est.hill_numbers([1, 2], method="mle"), ValueError, "method must be one of"),
     (lambda: est.hill_numbers([1, 1], q=2), ValueError, "counts must total >= 3"),
     (lambda: est.expected_distinct([0.5, 0.6], 3), ValueError, "p must sum to 1"),
-    (lambda: est.expected_distinct([1.5, -0.5], 3), ValueError, "p must be a probability"),
+    (lambda: est.expected_distinct([1.5, -0.5], 3), ValueError, "p must have entries >= 0"),
     (lambda: est.expected_distinct([0.5, 0.5], -1), ValueError, "T must be an integer >= 0"),
     (lambda: est.expected_distinct([0.5, 0.5], 2.5), TypeError, "T must be an integer"),
     (lambda: est.distinct_n("abc", 1), TypeError, "tokens must be a sequence"),
+    (lambda: est.missing_mass([2**62, 2**62]), ValueError, "counts must total at most"),
+    (lambda: est.expected_distinct([[0.5, 0.5], [1, 0]], [1, 2, 3]), ValueError,
+     r"T must broadcast against p.shape\[:-1\]"),
+    (lambda: est.distinct_n([[1, 2], [3]], 1), ValueError, "tokens must be a 1-D sequence"),
     (lambda: est.distinct_n(["a"], 2), ValueError, "at least n=2"),
     (lambda: est.distinct_n(["a", "b"], 0), ValueError, "n must be an integer >= 1"),
     (lambda: est.distinct_n(["a", "b"], True), TypeError, "n must be an integer"),
@@ -278,3 +284,17 @@ def test_numpy_integer_scalars_are_counts_and_orders():
     r = est.hill_numbers(np.array([3, 2, 1], dtype=np.int32), q=np.int64(2))
     assert r.q.tolist() == [2.0] and np.isfinite(r.estimate[0])
     assert est.expected_distinct([0.5, 0.5], np.int64(2)) == pytest.approx(1.5)
+
+
+def test_plug_in_hill_numbers_of_huge_order_are_one_over_the_largest_probability():
+    # sum p^q underflowed to 0 (log(0) warned) at q = 1e300
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = est.hill_numbers([5, 3, 1], q=[1e300, 400.0], method="plug-in")
+        # q ln p overflowed for every p < e^-1.8 at q = 1e308
+        huge = est.hill_numbers([1, 6], q=1e308, method="plug-in").estimate[0]
+        even = est.hill_numbers([1, 1, 1], q=1e308, method="plug-in").estimate[0]
+    assert huge == pytest.approx(7 / 6, rel=1e-12) and even == pytest.approx(3, rel=1e-12)
+    assert r.estimate[0] == pytest.approx(9 / 5, rel=1e-12)
+    expected = np.sum((np.array([5, 3, 1]) / 9) ** 400.0) ** (1 / (1 - 400.0))
+    assert r.estimate[1] == pytest.approx(expected, rel=1e-10)

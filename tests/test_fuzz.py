@@ -47,6 +47,7 @@ import importlib
 import inspect
 import math
 import re
+import tempfile
 import types
 import warnings
 from collections.abc import Mapping
@@ -194,6 +195,97 @@ def _expr():
     ])
 
 
+# ---- estimate (diversity), ngram, tails
+
+
+COUNTS = st.lists(st.integers(0, 30), min_size=1, max_size=12).filter(lambda c: sum(c) >= 3)
+DECODING = {"temperature": POSITIVE, "top_k": st.none() | st.integers(1, 12),
+            "top_p": st.none() | st.floats(0.05, 1)}
+BETA = st.floats(1.05, 5)
+WORDS = st.lists(st.sampled_from(["the", "cat", "sat", "on", "a", "mat", "dog", "ate"]),
+                 min_size=2, max_size=40).map(" ".join)
+_TMP = tempfile.TemporaryDirectory(prefix="modelcollapse-fuzz-")
+
+
+@st.composite
+def _similarity(draw):
+    """A cosine-similarity matrix: PSD with a unit diagonal."""
+    n, d = draw(st.integers(1, 6)), draw(st.integers(1, 4))
+    x = np.array(draw(st.lists(st.floats(0.1, 2), min_size=n * d, max_size=n * d))).reshape(n, d)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    return np.clip(x @ x.T, -1, 1) + np.diag(1 - np.diag(x @ x.T))
+
+
+@st.composite
+def _hill(draw):
+    if draw(st.booleans()):
+        return {"counts": draw(COUNTS), "method": "corrected",
+                "q": draw(st.sampled_from([0, 1, 2, (0, 1, 2), [2, 0]]))}
+    return {"counts": draw(COUNTS), "method": "plug-in",
+            "q": draw(st.floats(0, 5) | st.lists(st.floats(0, 5), min_size=1, max_size=4))}
+
+
+@st.composite
+def _two_laws(draw):
+    K = draw(st.integers(2, 12))
+    return {"T": draw(st.integers(0, 10**6)), "p": draw(probabilities(K, K)),
+            "q": draw(st.none() | probabilities(K, K))}
+
+
+@st.composite
+def _mad(draw, stable=False, **more):
+    out = {"n_real": draw(st.integers(0, 30)), "n_synth": draw(st.integers(1, 30)),
+           "temperature": draw(st.floats(0.3, 1) if stable else POSITIVE)}
+    if stable:
+        out["n_real"] = max(out["n_real"], 2)
+    elif out["n_real"] + out["n_synth"] < 2:
+        out["n_synth"] = 2
+    out.update({k: draw(v) for k, v in more.items()})
+    return out
+
+
+@st.composite
+def _zipf(draw, size="T", size_strategy=None, cutoff=False):
+    out = {size: draw(st.floats(1, 1e9) if size_strategy is None else size_strategy),
+           "beta": draw(BETA)}
+    K = draw(st.none() | st.integers(50, 10**6))
+    if K is not None:
+        out["K"] = K
+    if cutoff and draw(st.booleans()):
+        out["cutoff"] = draw(st.integers(1, 40))
+        out["clean"] = draw(FRACTION)
+    return out
+
+
+@st.composite
+def _neutral(draw):
+    K = draw(st.integers(2, 10))
+    return {"p0": draw(probabilities(K, K)), "tail": draw(st.lists(st.booleans(), min_size=K,
+                                                                   max_size=K)),
+            "generations": draw(st.integers(1, 3)), "tokens": draw(st.integers(1, 200)),
+            "fresh": draw(FRACTION), "replicates": draw(st.integers(2, 4)), "rng": draw(SEED)}
+
+
+_NGRAM_TEXT = ("the cat sat on the mat and the dog ate the cat food on a mat " * 6,
+               "the dog sat on the cat")
+
+
+@st.composite
+def _ngram_run(draw, **more):
+    """A small loop and its neutral theory, as the report functions take them."""
+    from modelcollapse import ngram
+
+    corpus = ngram.corpus_from_text(*_NGRAM_TEXT)
+    G = draw(st.integers(1, 3))
+    loop = ngram.simulate(corpus, order=draw(st.integers(1, 2)), generations=G, tokens=60,
+                          documents=6, replicates=2, rng=draw(SEED))
+    theory = ngram.neutral_theory(loop.p0, loop.tail_mask, generations=G, tokens=60,
+                                  replicates=2, rng=draw(SEED))
+    out = {"loop": loop, "theory": theory}
+    out.update({k: draw(v) for k, v in more.items()})
+    return out
+
+
 GAUSSIAN = {"n": N, "M": SCHEDULE, "sigma": POSITIVE, "fit": FIT}
 POLICY = {**GAUSSIAN, "M": M, "policy": st.sampled_from(["replace", "accumulate"]),
           "fresh": FRACTION}
@@ -246,6 +338,69 @@ TABLE = {
     "estimate.CollapseRate": skip(SKIP_RESULT),
     "estimate.EffectiveSize": skip(SKIP_RESULT),
     "estimate.TailLoss": skip(SKIP_RESULT),
+    # estimate (diversity)
+    "estimate.distinct_n": fuzz(tokens=st.lists(st.sampled_from("abcde"), min_size=4,
+                                                max_size=30) | st.lists(st.integers(0, 5),
+                                                                        min_size=4, max_size=30),
+                                n=st.integers(1, 4)),
+    "estimate.expected_distinct": fuzz(p=probabilities(), T=st.integers(0, 10**9),
+                                       vectorised=("T",)),
+    "estimate.hill_numbers": fuzz(_hill(), finite=False),
+    "estimate.missing_mass": fuzz(counts=COUNTS, confidence=st.floats(0.5, 0.999)),
+    "estimate.vendi_score": fuzz(K=_similarity()),
+    "estimate.HillNumbers": skip(SKIP_RESULT),
+    "estimate.MissingMass": skip(SKIP_RESULT),
+    # ngram: a loop costs ~0.05 s, a corpus load ~1 s, a figure ~0.5 s
+    "ngram.add_k_heterozygosity": fuzz(n=N, M=st.integers(1, 10**4), p0=probabilities(),
+                                       k=POSITIVE),
+    "ngram.as_dict": fuzz(_ngram_run(), cost=5),
+    "ngram.branching_loss_probability": fuzz(n=N, mean_count=st.floats(0, 1e3),
+                                             vectorised=("n", "mean_count")),
+    "ngram.corpus_from_text": fuzz(train=WORDS, heldout=WORDS,
+                                   level=st.sampled_from(["word", "char"])),
+    "ngram.figure": fuzz(_ngram_run(), cost=25),
+    "ngram.load_corpus": fuzz(level=st.sampled_from(["word", "char"]), cost=100),
+    "ngram.neutral_theory": fuzz(_neutral(), cost=2),
+    "ngram.simulate": fuzz(st.fixed_dictionaries({
+        "corpus": st.just(_NGRAM_TEXT).map(lambda t: PUBLIC["ngram.corpus_from_text"](*t)),
+        "order": st.integers(1, 3), "generations": st.integers(1, 3),
+        "smoothing": st.sampled_from(["none", "add-k", "interpolated"]),
+        "tokens": st.just(60), "documents": st.just(6), "fresh": FRACTION,
+        "replicates": st.integers(2, 3), "rng": SEED, **DECODING}), cost=5,
+        finite=False),  # perplexity is inf where an unsmoothed model lost a held-out word
+    "ngram.wordfreq_p0": fuzz(K=st.integers(2, 2000), cost=25),
+    "ngram.write_report": fuzz(_ngram_run(directory=st.builds(tempfile.mkdtemp,
+                                                              dir=st.just(_TMP.name)),
+                                          figures=st.just(False),
+                                          command=st.none() | st.text(max_size=20)),
+                               cost=10),
+    "ngram.Corpus": skip("a corpus record, made by corpus_from_text and load_corpus"),
+    "ngram.NeutralTheory": skip(SKIP_RESULT),
+    "ngram.NgramLoop": skip(SKIP_RESULT),
+    # tails
+    "tails.first_fit_loss_probability": fuzz(M=st.integers(1, 10**6), p0=probabilities(),
+                                             **DECODING),
+    "tails.first_fit_support": fuzz(M=st.integers(1, 10**6), p0=probabilities(), **DECODING),
+    "tails.heat_death_limit": fuzz(p0=probabilities(), **DECODING),
+    "tails.infinite_sample_map": fuzz(n=N, p0=probabilities(), vectorised=("n",), **DECODING),
+    "tails.mad_growth_rate": fuzz(_mad()),
+    "tails.mad_moments": fuzz(_mad(n=N, sigma=POSITIVE)),
+    "tails.mad_stationary": fuzz(_mad(stable=True, sigma=POSITIVE)),
+    "tails.memorizer_error": fuzz(_two_laws(), vectorised=("T",)),
+    "tails.sampling_transform": fuzz(p=probabilities(), **DECODING),
+    "tails.simulate_mad": fuzz(_mad(n=N_SMALL, sigma=POSITIVE, mu=st.floats(-5, 5),
+                                    replicates=st.integers(1, 3), rng=SEED)),
+    "tails.synthetic_memorizer_error": fuzz(T=st.integers(0, 10**6), T0=st.integers(1, 2000),
+                                            p=probabilities(), vectorised=("T",), cost=2),
+    "tails.tail_cut": fuzz(p=probabilities(), k=st.integers(1, 15), clean=FRACTION),
+    "tails.top_n_error": fuzz(n=st.integers(0, 20), p=probabilities(), vectorised=("n",)),
+    "tails.two_type_loss_probability": fuzz(n=N, M=st.integers(1, 200), p=FRACTION,
+                                            vectorised=("n", "p"), cost=2, **DECODING),
+    "tails.zipf_crossover": fuzz(_zipf("cutoff", st.integers(1, 40))),
+    "tails.zipf_distinct_asymptote": fuzz(T=st.floats(0, 1e12), beta=BETA, vectorised=("T",)),
+    "tails.zipf_memorizer_asymptote": fuzz(_zipf(cutoff=True), vectorised=("T",)),
+    "tails.zipf_top_n_asymptote": fuzz(_zipf("n", st.floats(0, 40)), vectorised=("n",)),
+    "tails.MadMoments": skip(SKIP_RESULT),
     # multivariate
     "multivariate.expected_cov": fuzz(_mv(), vectorised=("n",)),
     "multivariate.expected_det": fuzz(_mv(min_extra=2), vectorised=("n",), finite=False),

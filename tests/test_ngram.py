@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import warnings
 
 import numpy as np
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
-from modelcollapse import discrete, ngram
+from modelcollapse import _sampling, discrete, ngram
 from modelcollapse.cli import main
 
 ALPHA = 0.001
@@ -45,6 +48,81 @@ def same_mean(a, b):
 
 # --------------------------------------------------------------------------
 # corpora
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"name": float("nan")}, TypeError, "name must be a str"),
+    ({"source": 3}, TypeError, "source must be a str"),
+    ({"heldout_parts": float("nan")}, TypeError, "heldout_parts must be a tuple of str"),
+    ({"heldout_parts": ("Psalms", 3)}, TypeError, "heldout_parts must be a tuple of str"),
+])
+def test_corpus_provenance_must_be_text(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        ngram.corpus_from_text("a b a", "a", **kwargs)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"command": np.array([])}, "command must be a str or None"),
+    ({"figures": np.array([])}, "figures must be True or False"),  # numpy's truth-value error
+    ({"figures": "no"}, "figures must be True or False"),
+])
+def test_write_report_checks_its_options_before_writing(tmp_path, kwargs, message):
+    c = ngram.corpus_from_text("a b a c a b d a b c " * 4, "a b c a")
+    loop = ngram.simulate(c, generations=1, tokens=20, documents=2, replicates=2, rng=0)
+    theory = ngram.neutral_theory(loop.p0, loop.tail_mask, generations=1, tokens=20,
+                                  replicates=2, rng=1)
+    with pytest.raises(TypeError, match=message):
+        ngram.write_report(loop, theory, tmp_path / "out", **kwargs)
+    assert not (tmp_path / "out").exists()
+
+
+def test_add_k_heterozygosity_with_negligible_mutation_is_the_drift_limit():
+    # 1 - a^2 (1 - 1/M) cancelled to exactly 0 (ZeroDivisionError) once kV/M < 1e-16
+    h, h_star = ngram.add_k_heterozygosity([0, 3], 2**62, [0.5, 0.5], 1e-300)
+    np.testing.assert_allclose(h, [0.5, 0.5], rtol=1e-12)
+    assert h_star == pytest.approx(0.0, abs=1e-12)
+    # kV = inf: every refit is the uniform law (NaN from inf/inf before)
+    h, h_star = ngram.add_k_heterozygosity([0, 3], 10, [0.5, 0.3, 0.2], 1e308)
+    np.testing.assert_allclose(h, [0.9 * (1 - 0.38), 0.9 * (1 - 1 / 3)], rtol=1e-12)
+    assert h_star == pytest.approx(0.9 * (1 - 1 / 3), rel=1e-12)
+
+
+@pytest.mark.parametrize("lang", ["xx", "1"])
+def test_wordfreq_p0_names_an_unknown_language(lang):
+    with pytest.raises(ValueError, match="lang must be a language wordfreq has"):
+        ngram.wordfreq_p0(10, lang=lang)
+
+
+def test_a_tiny_decoding_temperature_is_greedy_without_a_warning():
+    seg = np.array([0, 0, 0, 1, 1])
+    w = np.array([1.0, 40.0, 2.0, 3.0, 3.5])  # log(1/40) / 1e-308 overflows
+    settings = ngram._Settings(2, "none", 0.75, 0.01, 5, 1e-308, None, None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the division overflowed with a RuntimeWarning
+        np.testing.assert_array_equal(ngram._decoding_weights(seg, w, settings),
+                                      [0, 1, 0, 0, 1])
+
+
+@pytest.mark.parametrize("smoothing", ["add-k", "interpolated"])
+def test_a_tiny_smoothing_mass_gives_a_large_finite_perplexity(smoothing):
+    # 1 - stay cancelled to 0 below 1e-16: log(0), an infinite perplexity
+    c = ngram.corpus_from_text("a b a c a b d a b c " * 4, "a d c a")
+    settings = ngram._Settings(2, smoothing, 1e-300, 1e-300, c.V, 1.0, None, None)
+    logp = ngram._log_probability(ngram._fit_tiled(c.train, 1, settings), c.heldout, 1, settings)
+    assert np.all(np.isfinite(logp))
+    # "a d" is an unseen bigram: its probability is the smoothing mass times the lower order
+    mass = 1e-300 * c.V / (np.count_nonzero(c.train[:-1] == 0) + 1e-300 * c.V)
+    lower = 1 / c.V if smoothing == "add-k" else np.mean(c.train == 3)
+    if smoothing == "interpolated":
+        mass = 1e-300 * 2 / np.count_nonzero(c.train[:-1] == 0)  # "a" is followed by b, c
+    assert logp[0, 0] == pytest.approx(np.log(mass) + np.log(lower), rel=1e-12)
+
+
+def test_scalar_options_reject_ragged_input_by_name():
+    with pytest.raises(ValueError, match="tail must be a boolean mask"):
+        ngram.neutral_theory([0.5, 0.5], [[True, False], [True]], generations=1, tokens=10)
+    with pytest.raises(ValueError, match="k must be a real number"):
+        ngram.add_k_heterozygosity(1, 10, [0.5, 0.5], [[1, 2], [3]])
 
 
 def test_corpus_from_text_orders_types_by_frequency_and_marks_unseen_types():
@@ -182,6 +260,23 @@ def test_decoding_weights_apply_temperature_top_k_and_top_p_per_context():
     np.testing.assert_allclose(weights(top_p=0.5)[:3], [0, 1, 0])
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.integers(1, 9), min_size=1, max_size=6), min_size=1, max_size=4),
+       st.floats(0.3, 3), st.none() | st.integers(1, 4), st.none() | st.floats(0.05, 1))
+@example([[4, 2, 1]], 1.0, 2, 0.6)  # nucleus of the top-2 law {4/6, 2/6}: only the head
+def test_decoding_weights_are_the_sampling_transform_of_each_context(rows, temperature, top_k,
+                                                                       top_p):
+    # top-k and top-p together: the nucleus is taken on the renormalised top-k law
+    seg = np.repeat(np.arange(len(rows)), [len(r) for r in rows])
+    w = np.concatenate(rows).astype(np.float64)
+    settings = ngram._Settings(2, "none", 0.75, 0.01, 9, temperature, top_k, top_p)
+    out = ngram._decoding_weights(seg, w, settings)
+    for i, row in enumerate(rows):
+        law = out[seg == i] / out[seg == i].sum()
+        expected = _sampling.transform(np.array(row) / sum(row), temperature, top_k, top_p)
+        np.testing.assert_allclose(law, expected, rtol=1e-9, atol=1e-15)
+
+
 def test_same_seed_same_numbers_and_fresh_text_slows_collapse(small):
     kwargs = {"order": 2, "generations": 4, "tokens": 600, "documents": 20, "replicates": 3}
     a = ngram.simulate(small, rng=5, **kwargs)
@@ -202,8 +297,8 @@ def test_same_seed_same_numbers_and_fresh_text_slows_collapse(small):
     ({"k": 0}, ValueError, "k must be > 0"),
     ({"temperature": 0}, ValueError, "temperature must be > 0"),
     ({"top_k": 0}, ValueError, "top_k must be an integer >= 1"),
-    ({"top_p": 1.5}, ValueError, r"top_p must be in \(0, 1\]"),
-    ({"top_p": "0.9"}, TypeError, "top_p must be a real"),
+    ({"top_p": 1.5}, ValueError, r"top_p must be a number in \(0, 1\]"),
+    ({"top_p": "0.9"}, TypeError, "top_p must be a real number"),
     ({"fresh": 2}, ValueError, "fresh must be a fraction"),
     ({"tokens": 601, "documents": 20}, ValueError, "tokens must be a multiple of documents"),
     ({"replicates": 1}, ValueError, "replicates must be an integer >= 2"),

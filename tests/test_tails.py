@@ -9,6 +9,8 @@ rejected on the same data.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -16,7 +18,7 @@ from hypothesis import strategies as st
 from scipy import special, stats
 from statsmodels.stats.multitest import multipletests
 
-from modelcollapse import discrete, tails, verify
+from modelcollapse import discrete, estimate, tails, verify
 from modelcollapse.verify import _core
 
 ALPHA = 0.001
@@ -233,7 +235,7 @@ def test_top_k_one_fixes_the_mode_at_once():
 @given(probability_vectors, st.integers(0, 50))
 def test_memorizer_error_is_the_missing_mass_sum(p, T):
     assert tails.memorizer_error(T, p) == pytest.approx(np.sum(p * (1 - p) ** T), abs=1e-14)
-    assert tails.expected_distinct(T, p) == pytest.approx(np.sum(1 - (1 - p) ** T), abs=1e-12)
+    assert estimate.expected_distinct(p, T) == pytest.approx(np.sum(1 - (1 - p) ** T), abs=1e-12)
 
 
 def test_memorizer_error_is_vectorised_and_survives_huge_samples():
@@ -254,7 +256,7 @@ def test_memorizer_error_holds_against_simulation_and_the_wrong_training_law_is_
     assert not rejects(missing, tails.memorizer_error(T, p, q))
     assert rejects(missing, tails.memorizer_error(T, p))
     distinct = seen.sum(axis=1)
-    assert not rejects(distinct, tails.expected_distinct(T, q))
+    assert not rejects(distinct, estimate.expected_distinct(q, T))
 
 
 def test_synthetic_memorizer_error_holds_against_simulation_and_plateaus_at_the_real_sample():
@@ -326,7 +328,7 @@ def test_distinct_count_asymptote_is_heaps_law():
     beta = 2.0
     p = discrete.zipf_p0(10**6, beta)
     T = np.array([10**4, 10**5])
-    distinct = tails.expected_distinct(T, p)
+    distinct = estimate.expected_distinct(p, T)
     asymptote = tails.zipf_distinct_asymptote(T, beta)
     np.testing.assert_allclose(asymptote, distinct, atol=1.0)  # the head's half-category
     np.testing.assert_allclose(asymptote, np.sqrt(np.pi * T / special.zeta(2.0)), rtol=1e-12)
@@ -362,6 +364,8 @@ def test_lima_exponents_curated_beats_random(beta):
     ({"top_p": 0.0}, ValueError, "top_p must be a number in (0, 1]"),
     ({"top_p": 1.5}, ValueError, "top_p=1.5"),
     ({"top_p": "x"}, TypeError, "top_p"),
+    ({"temperature": [[1, 2], [3]]}, ValueError, "temperature must be a real number"),
+    ({"top_p": [[1, 2], [3]]}, ValueError, "top_p must be a real number"),
 ])
 def test_bad_transform_arguments_name_the_parameter(kw, kind, text):
     for call in (lambda: tails.sampling_transform(P0, **kw),
@@ -369,6 +373,67 @@ def test_bad_transform_arguments_name_the_parameter(kw, kind, text):
                  lambda: tails.first_fit_loss_probability(5, P0, **kw)):
         with pytest.raises(kind, match=_escaped(text)):
             call()
+
+
+def test_a_tiny_temperature_puts_the_mass_on_the_mode_without_nan_or_warning():
+    # log(p) / T alone is -inf for every entry at T = 1e-308 when every p_k < e^-1.8
+    p = np.r_[0.12, np.full(8, 0.11)]
+    np.testing.assert_array_equal(tails.sampling_transform(p, temperature=1e-308),
+                                  np.r_[1.0, np.zeros(8)])
+    np.testing.assert_array_equal(tails.sampling_transform([0.1] * 10, temperature=1e-308),
+                                  np.full(10, 0.1))
+
+
+def test_sampling_transform_names_p_not_p0():
+    with pytest.raises(ValueError, match="p must sum to 1"):
+        tails.sampling_transform([1.0] * 7)
+    with pytest.raises(TypeError, match=r"\bp must be"):
+        tails.sampling_transform(True)
+
+
+def test_huge_zipf_exponents_and_temperatures_give_a_number_or_a_named_error():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # k^beta overflowed (OverflowError) and the K-term normaliser warned
+        assert tails.zipf_crossover(3, 1e308) == np.inf
+        assert tails.zipf_crossover(1, 1e308, K=50) == pytest.approx(1.0)
+        assert tails.zipf_top_n_asymptote(0.0, 1e308, K=50) == np.inf
+        assert tails.zipf_top_n_asymptote(3.0, 1e308, K=50) == 0.0
+        assert tails.zipf_crossover(7, 1e308) == np.inf
+        # past the crossover only the cut tail's plateau is left
+        assert tails.zipf_memorizer_asymptote(1e308, 1.5, cutoff=1) == pytest.approx(
+            tails.zipf_memorizer_asymptote(1e12, 1.5, cutoff=1), rel=1e-12)
+        with pytest.raises(ValueError, match="overflows float64 within n=2 fits"):
+            tails.simulate_mad(2, 0, 2, temperature=1e300, replicates=2, rng=0)
+        with pytest.raises(ValueError, match=r"mu=1e\+308"):
+            tails.simulate_mad(2, 1, 2, mu=1e308, replicates=2, rng=0)
+        with pytest.raises(ValueError, match="temperature must keep n_synth"):
+            tails.mad_growth_rate(0, 2, temperature=1e308)  # NaN eigenvalues, with a warning
+
+
+@pytest.mark.parametrize("beta", [1.0000001, 1.01, 1.5, 2.0, 5.0])
+def test_zipf_normaliser_is_exact_and_constant_time_in_K(beta):
+    # it summed K terms (K = 1e9: an 8 GB array); the tail beyond 1e5 is now closed form
+    import math
+
+    K = 3 * 10**5
+    exact = math.fsum((np.arange(1, K + 1, dtype=np.float64) ** -beta).tolist())
+    assert 1 / tails._zipf_scale(beta, K)[0] == pytest.approx(exact, rel=1e-13)
+    if beta >= 1.5:  # the mass beyond K = 1e18 is below K^(1 - beta) = 1e-9
+        huge = tails.zipf_top_n_asymptote(10.0, beta, K=10**18)
+        assert huge == pytest.approx(tails.zipf_top_n_asymptote(10.0, beta), rel=1e-8)
+
+
+def test_diverging_mad_moments_are_inf_not_nan():
+    # inf - inf in the variance row gave a silent NaN past the float range
+    m = tails.mad_moments(10**4, 0, 2, temperature=100.0)
+    assert not np.any(np.isnan(m.sigma2)) and not np.any(np.isnan(m.mean_squared_error))
+    assert m.sigma2[-1] == np.inf and np.all(np.diff(m.sigma2[:100]) > 0)
+
+
+def test_two_type_loss_probability_names_shapes_that_do_not_broadcast():
+    with pytest.raises(ValueError, match="n and p must broadcast together"):
+        tails.two_type_loss_probability([1, 5], 10, [0.1, 0.3, 0.9])
 
 
 def _escaped(text):
@@ -392,6 +457,12 @@ def test_bad_distributions_and_sizes_name_the_parameter():
         tails.zipf_memorizer_asymptote(0, 2.0)
     with pytest.raises(ValueError, match="clean must be a number in"):
         tails.tail_cut([0.5, 0.5], 1, clean=1.5)
+    with pytest.raises(ValueError, match="T must be a real number or array of rectangular"):
+        tails.zipf_memorizer_asymptote([[1, 2], [3]], 2.0)
+    with pytest.raises(ValueError, match="beta must be a real number"):
+        tails.zipf_crossover(3, [[1, 2], [3]])
+    with pytest.raises(ValueError, match=r"sigma must be > 0 and <= 1.341e\+154"):
+        tails.mad_moments(2, 3, 3, sigma=1e308)  # sigma^2 overflowed (OverflowError)
     with pytest.raises(ValueError, match="method must be 'counts' or 'auto'"):
         discrete.simulate(2, 5, P0, temperature=2.0, method="labels")
     with pytest.raises(ValueError, match="fresh must be 0"):
@@ -540,7 +611,6 @@ def test_tempered_gaussian_closed_forms_survive_a_million_generations():
 
 
 def test_tail_loss_takes_sample_sizes_and_large_M():
-    from modelcollapse import estimate
 
     p0 = discrete.zipf_p0(30)
     chain = discrete.simulate(5, 10**5, p0, rng=3)

@@ -36,12 +36,14 @@ import numpy as np
 from scipy import special, stats
 
 from ._validate import (
+    INT64_MAX,
     _shown,
     check_choice,
     check_confidence,
     check_covariance,
     check_int,
     check_int_array,
+    check_probabilities,
     check_real,
 )
 
@@ -58,7 +60,6 @@ __all__ = [
 HILL_METHODS = ("corrected", "plug-in")
 #: Bias-corrected estimator used for each order q by ``method="corrected"``.
 CORRECTED = {0: "chao1", 1: "chao-wang-jost", 2: "unbiased-simpson"}
-_SUM_TOL = 1e-9
 #: Tolerance on the unit diagonal of a Vendi similarity matrix.
 _DIAG_TOL = 1e-8
 
@@ -70,6 +71,9 @@ def _check_counts(counts):
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"counts must be a non-empty 1-D array of counts per category, "
                          f"got counts={_shown(counts)} of shape {arr.shape}")
+    if arr.sum(dtype=object) > INT64_MAX:  # exact: the int64 sum would wrap around
+        raise ValueError(f"counts must total at most {INT64_MAX} (int64), got "
+                         f"counts={_shown(counts)}")
     if arr.sum() == 0:
         raise ValueError(f"counts must have a positive total (a sample of at least one draw), "
                          f"got counts={_shown(counts)}")
@@ -215,9 +219,14 @@ def _plug_in(counts, q, z):
         log_d = -float(np.sum(p * log_p))
         grad = -log_p
     else:
-        power_sum = float(np.sum(np.exp(q * log_p)))
-        log_d = np.log(power_sum) / (1 - q)
-        grad = q * np.exp((q - 1) * log_p) / ((1 - q) * power_sum)
+        # log space, relative to the largest p: sum p^q underflows to 0 and q ln p overflows
+        # for large q (q = 1e308 gives D = 1/max p); a term overflowing to -inf is 0
+        top = log_p.max()
+        with np.errstate(over="ignore"):
+            shifted = q * (log_p - top)
+        spread_sum = special.logsumexp(shifted)
+        log_d = q / (1 - q) * top + spread_sum / (1 - q)
+        grad = q / (1 - q) * np.exp(shifted - spread_sum - log_p)
     # multinomial delta method: Var(g . p_hat) = (sum p g^2 - (sum p g)^2) / T
     spread = max(float(np.sum(p * grad**2) - np.sum(p * grad) ** 2), 0.0)
     se_log = np.sqrt(spread / total)
@@ -454,15 +463,13 @@ def expected_distinct(p, T):
     >>> round(float(expected_distinct([0.5, 0.5], 3)), 6)  # 2 (1 - 2^-3)
     1.75
     """
-    p = check_real("p", p)
-    if p.ndim < 1 or p.shape[-1] == 0 or np.any((p < 0) | (p > 1)):
-        raise ValueError(f"p must be a probability vector (..., K) with entries in [0, 1], "
-                         f"got p={_shown(p)}")
-    total = p.sum(axis=-1)
-    if np.any(np.abs(total - 1) > _SUM_TOL):
-        raise ValueError(f"p must sum to 1 within {_SUM_TOL:g} along its last axis, "
-                         f"got sums {_shown(total)}")
+    p = check_probabilities("p", p)
     T = check_int_array("T", T, minimum=0, why=" (a number of draws)")
+    try:
+        np.broadcast_shapes(T.shape, p.shape[:-1])
+    except ValueError:
+        raise ValueError(f"T must broadcast against p.shape[:-1] = {p.shape[:-1]}, got T of "
+                         f"shape {T.shape}") from None
     # T log(1 - p) with 0 * log(0) = 0 (T = 0, p = 1: an empty sample draws nothing)
     with np.errstate(divide="ignore", invalid="ignore"):
         exponent = np.where(np.asarray(T)[..., None] == 0, 0.0,
@@ -504,7 +511,10 @@ def distinct_n(tokens, n=1):
     if isinstance(tokens, str):
         raise TypeError(f"tokens must be a sequence of tokens, not one string, "
                         f"got tokens={_shown(tokens)}")
-    arr = np.asarray(tokens)
+    try:
+        arr = np.asarray(tokens)
+    except (ValueError, TypeError):
+        arr = np.empty((0, 0))  # ragged: reported below as not a 1-D sequence
     if arr.ndim != 1 or arr.size < n or arr.dtype == object or arr.dtype.kind in "bfc":
         raise ValueError(f"tokens must be a 1-D sequence of at least n={n} strings or integers, "
                          f"got tokens={_shown(tokens)}")

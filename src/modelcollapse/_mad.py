@@ -39,6 +39,11 @@ def moments(n, real, synth, temperature, sigma2):
     with np.errstate(over="ignore", invalid="ignore"):
         for i in range(n):
             out[i + 1] = matrix @ out[i] + offset * sigma2
+            if not np.all(np.isfinite(out[i + 1])):
+                # past the float range (a growth rate > 1): both moments, nonnegative and
+                # growing, are inf from here on; inf - inf in the v row would give NaN
+                out[i + 1:] = np.inf
+                break
     return out
 
 

@@ -18,10 +18,7 @@ NUCLEUS_RTOL = 1e-12
 
 def check_temperature(temperature):
     """``temperature`` as a finite float ``> 0``."""
-    if isinstance(temperature, bool | np.bool_) or np.ndim(temperature) != 0:
-        raise TypeError(
-            f"temperature must be a real number > 0, got temperature={_shown(temperature)}")
-    value = float(check_real("temperature", temperature))
+    value = check_real("temperature", temperature, scalar=True)
     if not value > 0:
         raise ValueError(f"temperature must be > 0, got temperature={_shown(temperature)}")
     return value
@@ -36,9 +33,7 @@ def check_top_p(top_p):
     """``top_p`` as None or a float in (0, 1]."""
     if top_p is None:
         return None
-    if isinstance(top_p, bool | np.bool_) or np.ndim(top_p) != 0:
-        raise TypeError(f"top_p must be a number in (0, 1], got top_p={_shown(top_p)}")
-    value = float(check_real("top_p", top_p))
+    value = check_real("top_p", top_p, scalar=True)
     if not 0 < value <= 1:
         raise ValueError(f"top_p must be a number in (0, 1], got top_p={_shown(top_p)}")
     return value
@@ -65,8 +60,11 @@ def transform(p, temperature, top_k, top_p):
     positive = p > 0
     if temperature != 1.0:
         with np.errstate(divide="ignore"):
-            logs = np.log(p) / temperature
-        logs -= logs.max(axis=-1, keepdims=True)
+            logs = np.log(p)
+        # shift before dividing: log(p) / T alone overflows to -inf for every entry (and
+        # -inf - -inf = NaN) at T ~ 1e-308; a shifted entry overflowing to -inf is weight 0
+        with np.errstate(over="ignore", invalid="ignore"):
+            logs = (logs - logs.max(axis=-1, keepdims=True)) / temperature
         w = np.where(positive, np.exp(logs), 0.0)
     else:
         w = p.copy()

@@ -24,6 +24,7 @@ __all__ = [
     "check_int_array",
     "check_not_complex",
     "check_positive",
+    "check_probabilities",
     "check_real",
     "check_records",
     "check_scalar",
@@ -310,8 +311,35 @@ def check_scalar(name, value, *, minimum=0.0, strict=True):
         raise ValueError(f"{name} must be a finite number {rule} {minimum:g}, "
                          f"got {name}={_shown(value)}")
     return number
+
+
 def check_not_complex(name, value):
     """Return ``value`` as a float64 array; complex input is a ``TypeError``, not a cast."""
     if np.iscomplexobj(value):
         raise TypeError(f"{name} must be real, got complex {name}={_shown(value)}")
     return np.asarray(value, dtype=np.float64)
+
+
+#: Tolerance on the sum of a probability vector.
+PROBABILITY_SUM_TOL = 1e-9
+
+
+def check_probabilities(name, value, *, vector=False):
+    """Return ``value`` as a float64 array ``(..., K)`` of probability vectors.
+
+    Entries finite and ``>= 0``, ``K >= 1``, each vector summing to 1 within
+    :data:`PROBABILITY_SUM_TOL`; with ``vector=True`` exactly one vector (shape (K,)).
+    """
+    arr = check_real(name, value)
+    if arr.ndim == 0 or arr.shape[-1] == 0 or (vector and arr.ndim != 1):
+        shape = "(K,)" if vector else "(..., K)"
+        raise ValueError(f"{name} must be a non-empty probability vector (shape {shape}, "
+                         f"K >= 1), got {name}={_shown(value)} of shape {arr.shape}")
+    if np.any(arr < 0):
+        raise ValueError(f"{name} must have entries >= 0, got {name}={_shown(value)}")
+    total = arr.sum(axis=-1, keepdims=True)
+    if np.any(np.abs(total - 1) > PROBABILITY_SUM_TOL):
+        worst = float(total.ravel()[np.argmax(np.abs(total.ravel() - 1))])
+        raise ValueError(f"{name} must sum to 1 within {PROBABILITY_SUM_TOL:g}, "
+                         f"got {name}={_shown(value)} (sum {worst!r})")
+    return arr

@@ -35,7 +35,14 @@ from ._policy import check_fresh, fresh_counts
 from ._rng import as_generator, seed_entropy
 from ._sampling import check_temperature, check_top_k, check_top_p, is_identity, transform
 from ._threads import one_blas_thread
-from ._validate import _shown, check_choice, check_int, check_int_array, check_real
+from ._validate import (
+    _shown,
+    check_choice,
+    check_int,
+    check_int_array,
+    check_probabilities,
+    check_real,
+)
 from .schedule import sizes_at_least
 
 __all__ = [
@@ -67,7 +74,6 @@ MAX_BANDED_WORK = 2e9
 METHODS = ("auto", "counts", "labels")
 _WHY_M = " (a categorical fit needs M_i >= 1 draws)"
 _WHY_EXACT = f" for the exact two-type chain (dense (M+1)^2 matrices; MAX_EXACT_M={MAX_EXACT_M})"
-_SUM_TOL = 1e-9
 #: Entries of the (rows x (M + 1)) binomial block computed at once.
 _BLOCK = 2**21
 
@@ -77,26 +83,8 @@ _BLOCK = 2**21
 
 
 def _check_p0(p0):
-    """``p0`` as a float64 array (..., K) of probability vectors.
-
-    Entries must be finite and >= 0, K >= 1, and each vector must sum to 1
-    within 1e-9.
-    """
-    arr = check_real("p0", p0)
-    if arr.ndim == 0 or arr.shape[-1] == 0:
-        raise ValueError(
-            "p0 must be a non-empty probability vector (shape (..., K), K >= 1), "
-            f"got p0={_shown(p0)}"
-        )
-    if np.any(arr < 0):
-        raise ValueError(f"p0 must have entries >= 0, got p0={_shown(p0)}")
-    total = arr.sum(axis=-1, keepdims=True)
-    if np.any(np.abs(total - 1) > _SUM_TOL):
-        worst = float(total.ravel()[np.argmax(np.abs(total.ravel() - 1))])
-        raise ValueError(
-            f"p0 must sum to 1 within {_SUM_TOL:g}, got p0={_shown(p0)} (sum {worst!r})"
-        )
-    return arr
+    """``p0`` as a float64 array (..., K) of probability vectors."""
+    return check_probabilities("p0", p0)
 
 
 def _check_probability(name, p, *, below_one=False):

@@ -49,7 +49,15 @@ import numpy as np
 from ._ngram_options import CORPORA, LEVELS, SMOOTHINGS
 from ._policy import check_fresh, fresh_counts
 from ._rng import as_generator, seed_entropy
-from ._validate import _shown, check_choice, check_int, check_real
+from ._sampling import NUCLEUS_RTOL, check_temperature, check_top_k, check_top_p
+from ._validate import (
+    _shown,
+    check_bool,
+    check_choice,
+    check_int,
+    check_probabilities,
+    check_real,
+)
 
 __all__ = [
     "CORPORA",
@@ -166,6 +174,14 @@ def corpus_from_text(train, heldout, *, level="word", name="text", heldout_parts
     for label, value in (("train", train), ("heldout", heldout)):
         if not isinstance(value, str):
             raise TypeError(f"{label} must be a str of raw text, got {label}={_shown(value)}")
+    for label, value in (("name", name), ("source", source)):
+        if not isinstance(value, str):
+            raise TypeError(f"{label} must be a str (provenance recorded in the corpus), "
+                            f"got {label}={_shown(value)}")
+    if not isinstance(heldout_parts, list | tuple) or not all(
+            isinstance(part, str) for part in heldout_parts):
+        raise TypeError(f"heldout_parts must be a tuple of str, got "
+                        f"heldout_parts={_shown(heldout_parts)}")
     words = _tokenize(train, level)
     held = _tokenize(heldout, level)
     if len(words) < 2 or not held:
@@ -273,7 +289,11 @@ def wordfreq_p0(K=1000, *, lang="en"):
     if not isinstance(lang, str):
         raise TypeError(f"lang must be a wordfreq language code (str), got lang={lang!r}")
     wordfreq = _require("wordfreq", "wordfreq")
-    words = wordfreq.top_n_list(lang, K)
+    try:
+        words = wordfreq.top_n_list(lang, K)
+    except (LookupError, ValueError):  # ValueError: langcodes' LanguageTagError ("1")
+        raise ValueError(f"lang must be a language wordfreq has a word list for, got "
+                         f"lang={lang!r}") from None
     if len(words) < K:
         raise ValueError(f"K must be at most the {len(words)} words wordfreq lists for "
                          f"lang={lang!r}, got K={K}")
@@ -313,6 +333,7 @@ class _Level:
     start: np.ndarray       # first row of each context
     stop: np.ndarray        # one past its last row
     stay: np.ndarray        # probability mass of the count part, per context
+    log_leave: np.ndarray   # log of the smoothing mass 1 - stay, without cancellation
     total: np.ndarray       # sum of weights, per context
     decode_cum: np.ndarray  # cumulative decoding weights (temperature, top-k, top-p)
 
@@ -332,7 +353,9 @@ def _decoding_weights(seg, weight, settings):
         # w^(1/T) after dividing by the context's largest weight: nothing overflows
         log_w = np.log(w)
         top = np.maximum.reduceat(log_w, starts)[seg]
-        w = np.exp((log_w - top) / settings.temperature)
+        # a shifted log-weight overflowing to -inf (temperature ~ 1e-308) is a weight of 0
+        with np.errstate(over="ignore"):
+            w = np.exp((log_w - top) / settings.temperature)
     if settings.top_k is None and settings.top_p is None:
         return w
     order = np.lexsort((-w, seg))
@@ -343,12 +366,14 @@ def _decoding_weights(seg, weight, settings):
     if settings.top_k is not None:
         keep &= rank < settings.top_k
     if settings.top_p is not None:
+        # the nucleus of the top-k law, as in _sampling.transform: only kept rows count
+        sorted_w = np.where(keep, sorted_w, 0.0)
         cum = np.cumsum(sorted_w)
         offset = np.repeat(np.r_[0.0, cum[starts[1:] - 1]], sizes)
         before = cum - sorted_w - offset
         total = np.repeat(np.add.reduceat(sorted_w, starts), sizes)
         # the smallest prefix reaching top_p: keep a row while the mass before it falls short
-        keep &= before < settings.top_p * total * (1 - 1e-12)
+        keep &= before < settings.top_p * total * (1 - NUCLEUS_RTOL)
     kept = np.empty(w.size, dtype=bool)
     kept[order] = keep
     return np.where(kept, w, 0.0)
@@ -361,12 +386,19 @@ def _fit_level(keys, counts, settings):
     if settings.smoothing == "interpolated":
         weight = counts - settings.discount
         stay = 1.0 - settings.discount * np.bincount(seg) / ctx_count
+        log_leave = np.log(settings.discount) + np.log(np.bincount(seg)) - np.log(ctx_count)
+    elif settings.smoothing == "add-k":
+        weight = counts
+        log_kv = np.log(settings.k) + np.log(settings.V)
+        log_leave = log_kv - np.logaddexp(np.log(ctx_count), log_kv)
+        stay = -np.expm1(log_leave)
     else:
         weight = counts
-        stay = (ctx_count / (ctx_count + settings.k * settings.V)
-                if settings.smoothing == "add-k" else np.ones(contexts.size))
+        stay = np.ones(contexts.size)
+        log_leave = np.full(contexts.size, -np.inf)
     decode = _decoding_weights(seg, weight, settings)
     return _Level(keys, counts, weight, contexts, start, np.r_[start[1:], keys.size], stay,
+                  log_leave,
                   np.bincount(seg, weights=weight), np.cumsum(decode))
 
 
@@ -472,7 +504,9 @@ def _log_probability(levels, heldout, replicates, settings):
     out = np.empty((replicates, target.size))
     for r in range(replicates):
         rep = np.full(target.size, r)
-        prob = np.full(target.size, 1.0 / settings.V)
+        # in log space: a smoothing mass below 1e-16 (tiny k or discount) is not lost in
+        # 1 - stay, and products of small probabilities do not underflow to log(0)
+        log_prob = np.full(target.size, -np.log(settings.V))
         for j in range(1, settings.order + 1):
             level = levels[j - 1]
             ctx = _context_keys(history, rep, j, settings.base)
@@ -481,15 +515,16 @@ def _log_probability(levels, heldout, replicates, settings):
             row = np.minimum(np.searchsorted(level.keys, key), level.keys.size - 1)
             weight = np.where(level.keys[row] == key, level.weight[row], 0.0)
             count_part = np.where(seen, weight / level.total[pos], 0.0)
-            stay = np.where(seen, level.stay[pos], 0.0)
-            lower = 1.0 / settings.V if settings.smoothing == "add-k" else prob
+            with np.errstate(divide="ignore"):
+                log_count = np.log(np.where(seen, level.stay[pos], 0.0) * count_part)
             if settings.smoothing == "none":
                 # an unseen context backs off; a seen one has no smoothing mass
-                prob = np.where(seen, count_part, prob) if j > 1 else count_part
+                log_prob = np.where(seen, log_count, log_prob) if j > 1 else log_count
             else:
-                prob = stay * count_part + (1 - stay) * lower
-        with np.errstate(divide="ignore"):
-            out[r] = np.log(prob)
+                lower = -np.log(settings.V) if settings.smoothing == "add-k" else log_prob
+                log_prob = np.logaddexp(log_count,
+                                        np.where(seen, level.log_leave[pos], 0.0) + lower)
+        out[r] = log_prob
     return out
 
 
@@ -612,17 +647,20 @@ def add_k_heterozygosity(n, M, p0, k):
 
     n = check_int_array("n", n, minimum=0)
     M = check_int("M", M, minimum=1)
-    k = _real_scalar("k", k)
+    k = check_real("k", k, scalar=True)
     if not k > 0:
         raise ValueError(f"k must be > 0 (the add-k pseudo-count), got k={k!r}")
-    p0 = check_real("p0", p0)
-    if p0.ndim != 1 or p0.size < 1 or np.any(p0 < 0) or abs(p0.sum() - 1) > 1e-9:
-        raise ValueError(f"p0 must be a probability vector (V,) summing to 1, got "
-                         f"p0={_shown(p0)}")
+    p0 = check_probabilities("p0", p0, vector=True)
     V = p0.size
-    a2 = (M / (M + k * V)) ** 2
+    # 1 - a = 1 / (1 + M/(kV)) and 1 - rate = (1 - a^2) + a^2/M > 0: without the
+    # cancellation that made 1 - rate exactly 0 (ZeroDivisionError) once kV/M < 1e-16;
+    # kV = inf (k ~ 1e308) is a = 0, full mutation
+    kv = k * V
+    a = 1 / (1 + kv / M)
+    mutation = (1 + a) / (1 + M / kv)
+    a2 = a * a
     rate = a2 * (1 - 1 / M)
-    fixed = (a2 / M + (1 - a2) / V) / (1 - rate)
+    fixed = (a2 / M + mutation / V) / (mutation + a2 / M)
     # F_n = F* + rate^n (F_0 - F*): the affine recursion in closed form
     F = fixed + rate ** np.asarray(n, dtype=np.float64) * (float(np.sum(p0 * p0)) - fixed)
     het = 1 - ((1 - 1 / M) * F + 1 / M)
@@ -718,8 +756,11 @@ def neutral_theory(p0, tail, *, generations, tokens, fresh=0.0, replicates=20, r
     chain = discrete.simulate(generations, tokens, p0, replicates=replicates, fresh=fresh,
                               rng=gen)
     p0 = chain.p0
-    tail = np.asarray(tail)
-    if tail.dtype != bool or tail.shape != p0.shape:
+    try:
+        tail = np.asarray(tail)
+    except (ValueError, TypeError):
+        tail = None  # ragged: reported below
+    if tail is None or tail.dtype != bool or tail.shape != p0.shape:
         raise ValueError(f"tail must be a boolean mask of shape {p0.shape}, got "
                          f"tail={_shown(tail)}")
     p = chain.p[:, 1:]
@@ -811,35 +852,20 @@ class NgramLoop:
         return self.types.shape[0]
 
 
-def _real_scalar(name, value):
-    """``value`` as a float; strings and bools are not numbers here."""
-    if isinstance(value, str | bytes | bool | np.bool_) or np.ndim(value) != 0:
-        raise TypeError(f"{name} must be a real number, got {name}={value!r}")
-    return float(check_real(name, value))
-
-
 def _check_options(order, smoothing, discount, k, temperature, top_k, top_p):
     order = check_int("order", order, minimum=1)
     if order > 3:
         raise ValueError(f"order must be an integer in [1, 3], got order={order!r}")
     check_choice("smoothing", smoothing, SMOOTHINGS)
-    discount = _real_scalar("discount", discount)
+    discount = check_real("discount", discount, scalar=True)
     if not 0 < discount < 1:
         raise ValueError(f"discount must be in (0, 1) (absolute discounting keeps every seen "
                          f"continuation), got discount={discount!r}")
-    k = _real_scalar("k", k)
+    k = check_real("k", k, scalar=True)
     if not k > 0:
         raise ValueError(f"k must be > 0 (the add-k pseudo-count), got k={k!r}")
-    temperature = _real_scalar("temperature", temperature)
-    if not temperature > 0:
-        raise ValueError(f"temperature must be > 0, got temperature={temperature!r}")
-    if top_k is not None:
-        top_k = check_int("top_k", top_k, minimum=1)
-    if top_p is not None:
-        top_p = _real_scalar("top_p", top_p)
-        if not 0 < top_p <= 1:
-            raise ValueError(f"top_p must be in (0, 1], got top_p={top_p!r}")
-    return order, discount, k, temperature, top_k, top_p
+    return (order, discount, k, check_temperature(temperature), check_top_k(top_k),
+            check_top_p(top_p))
 
 
 def _generate(levels, replicates, documents, length, gen, settings):
@@ -1188,6 +1214,10 @@ def write_report(loop, theory, directory, *, command=None, figures=True):
     _check_pair(loop, theory)
     if not isinstance(directory, str | Path):
         raise TypeError(f"directory must be a str or Path, got directory={directory!r}")
+    if command is not None and not isinstance(command, str):
+        raise TypeError(f"command must be a str or None (the command line recorded for "
+                        f"provenance), got command={_shown(command)}")
+    figures = check_bool("figures", figures)
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     record = as_dict(loop, theory) | {"command": command, "modelcollapse": __version__}

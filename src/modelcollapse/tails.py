@@ -47,6 +47,7 @@ import numpy as np
 from scipy import special
 
 from . import _banded, _mad, discrete
+from ._diversity import expected_distinct
 from ._sampling import (
     NUCLEUS_RTOL,
     check_temperature,
@@ -54,13 +55,24 @@ from ._sampling import (
     check_top_p,
     transform,
 )
-from ._validate import _shown, check_choice, check_int, check_int_array, check_real
+from ._validate import (
+    _shown,
+    check_choice,
+    check_int,
+    check_int_array,
+    check_probabilities,
+    check_real,
+)
+
+#: Zipf normalisers sum this many terms explicitly; the rest in closed form.
+_ZIPF_EXPLICIT = 10**5
+#: Largest scale whose square is a finite float64.
+_MAX_SIGMA = float(np.sqrt(np.finfo(np.float64).max))
 
 __all__ = [
     "MadMoments",
     "RealCorpusMoments",
     "accumulate_loss_probability",
-    "expected_distinct",
     "first_fit_loss_probability",
     "first_fit_support",
     "heat_death_limit",
@@ -91,14 +103,8 @@ def _transform_args(temperature, top_k, top_p):
 
 
 def _vector(name, p):
-    """One probability vector (shape (K,)), checked like ``p0`` of the discrete chain."""
-    try:
-        arr = discrete._check_p0(p)
-    except (TypeError, ValueError) as err:
-        raise type(err)(str(err).replace("p0", name)) from None
-    if arr.ndim != 1:
-        raise ValueError(
-            f"{name} must be one probability vector (shape (K,)), got shape {arr.shape}")
+    """One probability vector (shape (K,)), normalised exactly."""
+    arr = check_probabilities(name, p, vector=True)
     return arr / arr.sum()
 
 
@@ -146,7 +152,7 @@ def sampling_transform(p, *, temperature=1.0, top_k=None, top_p=None):
     [0.625, 0.375, 0.0]
     """
     temperature, top_k, top_p = _transform_args(temperature, top_k, top_p)
-    p = discrete._check_p0(p)
+    p = check_probabilities("p", p)
     return transform(p / p.sum(axis=-1, keepdims=True), temperature, top_k, top_p)
 
 
@@ -420,14 +426,17 @@ def first_fit_support(M, p0, *, temperature=1.0, top_k=None, top_p=None):
     -------
     float
         At most the size of the kept set; see :func:`first_fit_loss_probability`.
+        It is :func:`modelcollapse.estimate.expected_distinct` of the
+        transformed law :math:`q` in :math:`M_0` draws.
 
     Examples
     --------
     >>> round(float(first_fit_support(10, [0.5, 0.5], temperature=3.0)), 6)  # 2 (1 - 2^-10)
     1.998047
     """
-    return float(np.sum(1.0 - first_fit_loss_probability(
-        M, p0, temperature=temperature, top_k=top_k, top_p=top_p)))
+    M = check_int("M", M, minimum=1)
+    q = transform(_vector("p0", p0), *_transform_args(temperature, top_k, top_p))
+    return expected_distinct(q, M)
 
 
 def two_type_loss_probability(n, M, p, *, temperature=1.0, top_k=None, top_p=None):
@@ -475,7 +484,11 @@ def two_type_loss_probability(n, M, p, *, temperature=1.0, top_k=None, top_p=Non
     p = discrete._check_probability("p", p)
     temperature, top_k, top_p = _transform_args(temperature, top_k, top_p)
     M = discrete._exact_constant_M(M)
-    n, p = np.broadcast_arrays(n, p)
+    try:
+        n, p = np.broadcast_arrays(n, p)
+    except ValueError:
+        raise ValueError(f"n and p must broadcast together, got n of shape {n.shape} and p "
+                         f"of shape {p.shape}") from None
 
     def g(x):
         pair = np.stack([x, 1.0 - x], axis=-1)
@@ -604,33 +617,6 @@ def synthetic_memorizer_error(T, T0, p):
     return discrete._scalar(flat.reshape(T.shape))
 
 
-def expected_distinct(T, p):
-    r"""Expected number of distinct categories in ``T`` draws from ``p``.
-
-    .. math:: D(T) = \sum_i 1 - (1 - p_i)^T
-
-    Parameters
-    ----------
-    T : int or array_like of int
-        Sample sizes, ``>= 0``.
-    p : array_like, shape (K,)
-
-    Returns
-    -------
-    ndarray or float, shape of ``T``
-
-
-    Examples
-    --------
-    >>> round(float(expected_distinct(2, [0.5, 0.5])), 6)
-    1.5
-    """
-    T = _sizes("T", T)
-    p = _vector("p", p)
-    flat = np.array([-np.sum(np.expm1(special.xlog1py(t, -p))) for t in T.ravel().tolist()])
-    return discrete._scalar(flat.reshape(T.shape))
-
-
 def top_n_error(n, p):
     r"""Test error of a model that knows exactly the ``n`` most probable categories.
 
@@ -702,8 +688,6 @@ def tail_cut(p, k, *, clean=0.0):
 
 def _sizes_real(name, value, *, strict):
     """Real sample sizes (array_like) ``> 0`` (``strict``) or ``>= 0``; booleans rejected."""
-    if np.asarray(value).dtype == bool:
-        raise TypeError(f"{name} must be a real number or array, got {name}={_shown(value)}")
     arr = check_real(name, value)
     if np.any(arr <= 0 if strict else arr < 0):
         rule = "> 0" if strict else ">= 0"
@@ -713,18 +697,14 @@ def _sizes_real(name, value, *, strict):
 
 
 def _fraction(name, value):
-    if isinstance(value, bool | np.bool_) or np.ndim(value) != 0:
-        raise TypeError(f"{name} must be a number in [0, 1], got {name}={_shown(value)}")
-    out = float(check_real(name, value))
+    out = check_real(name, value, scalar=True)
     if not 0 <= out <= 1:
         raise ValueError(f"{name} must be a number in [0, 1], got {name}={_shown(value)}")
     return out
 
 
 def _beta(beta):
-    if isinstance(beta, bool | np.bool_) or np.ndim(beta) != 0:
-        raise TypeError(f"beta must be a real number > 1, got beta={_shown(beta)}")
-    value = float(check_real("beta", beta))
+    value = check_real("beta", beta, scalar=True)
     if not value > 1:
         raise ValueError(f"beta must be a real number > 1 (a normalisable Zipf tail), "
                          f"got beta={_shown(beta)}")
@@ -736,7 +716,19 @@ def _zipf_scale(beta, K):
     if K is None:
         return 1.0 / special.zeta(beta), np.inf
     K = check_int("K", K, minimum=1)
-    return 1.0 / np.exp(special.logsumexp(-beta * np.log(np.arange(1, K + 1)))), K + 0.5
+    explicit = min(K, _ZIPF_EXPLICIT)
+    # a log-weight below the float range is a weight of 0 (beta ~ 1e308)
+    with np.errstate(over="ignore"):
+        log_weights = -beta * np.log(np.arange(1, explicit + 1))
+        total = np.exp(special.logsumexp(log_weights))
+        if explicit < K:
+            # sum_{i = n+1}^{K} i^-beta, O(1) in K: the midpoint rule over [n + 1/2, K + 1/2]
+            # and its Euler-Maclaurin correction -(f'(b) - f'(a))/24; the error is below
+            # n^(-beta-3) ~ 1e-15 relative. expm1 keeps beta -> 1 free of cancellation.
+            a, b = explicit + 0.5, K + 0.5
+            integral = a ** (1 - beta) * -np.expm1((1 - beta) * np.log(b / a)) / (beta - 1)
+            total += integral - beta / 24 * (a ** (-beta - 1) - b ** (-beta - 1))
+    return 1.0 / total, K + 0.5
 
 
 def _band(lam, beta, c, lower, upper):
@@ -752,7 +744,8 @@ def _band(lam, beta, c, lower, upper):
     # lam = 0 only ever meets lower > 0 (the tail band of a cut without clean data)
     top = 0.0 if np.isinf(upper) else upper ** (1 - beta)
     mass = 0.0 if lower == 0 else c * (lower ** (1 - beta) - top) / (beta - 1)
-    with np.errstate(divide="ignore"):
+    # u overflowing to inf is exact here: P(a, inf) = 1 (and lam^-a underflows to 0)
+    with np.errstate(divide="ignore", over="ignore"):
         u_lo = lam * c * lower**-beta if lower > 0 else np.where(lam > 0, np.inf, 0.0)
         u_hi = lam * c * upper**-beta
         scaled = c ** (1 / beta) * special.gamma(a) / beta * np.where(lam > 0, lam, 1.0) ** -a
@@ -819,7 +812,9 @@ def zipf_memorizer_asymptote(T, beta, *, K=None, cutoff=None, clean=0.0):
     edge = min(k + 0.5, upper)
     head_mass = 1.0 - _band(0.0, beta, c, edge, upper)
     head_rate = clean + (1 - clean) / head_mass
-    return discrete._scalar(_band(head_rate * T, beta, c, 0.0, edge)
+    with np.errstate(over="ignore"):
+        head_lam = head_rate * T  # inf at T ~ 1e308: the head band is then exactly 0
+    return discrete._scalar(_band(head_lam, beta, c, 0.0, edge)
                             + _band(clean * T, beta, c, edge, upper))
 
 
@@ -838,6 +833,7 @@ def zipf_crossover(cutoff, beta, *, K=None):
     Returns
     -------
     float
+        ``inf`` where :math:`T^*` is beyond the float range.
 
     Notes
     -----
@@ -859,11 +855,14 @@ def zipf_crossover(cutoff, beta, *, K=None):
     k = check_int("cutoff", cutoff, minimum=1)
     beta = _beta(beta)
     c, _ = _zipf_scale(beta, K)
-    return float(k**beta / c * special.gamma(2 - 1 / beta) ** (beta / (beta - 1)))
+    # in log space: k^beta alone overflows (OverflowError) long before T* is out of range
+    with np.errstate(over="ignore"):
+        log_t = beta * np.log(k) - np.log(c) + special.gammaln(2 - 1 / beta) * beta / (beta - 1)
+        return float(np.exp(log_t))
 
 
 def zipf_distinct_asymptote(T, beta):
-    r"""Integral form of :func:`expected_distinct` for infinite Zipf data (Heaps' law).
+    r"""Heaps' law: :func:`~modelcollapse.estimate.expected_distinct` for infinite Zipf data.
 
     .. math:: D(T) \approx \Gamma(1 - 1/\beta)\,(T/\zeta(\beta))^{1/\beta}
 
@@ -927,7 +926,10 @@ def zipf_top_n_asymptote(n, beta, *, K=None):
     beta = _beta(beta)
     c, upper = _zipf_scale(beta, K)
     tail = (0.0 if np.isinf(upper) else upper ** (1 - beta))
-    return discrete._scalar(np.maximum(c * ((n + 0.5) ** (1 - beta) - tail) / (beta - 1), 0.0))
+    # (n + 1/2)^(1 - beta) overflows to inf honestly at n < 1/2 and beta ~ 1e308
+    with np.errstate(over="ignore"):
+        head = (n + 0.5) ** (1 - beta)
+    return discrete._scalar(np.maximum(c * (head - tail) / (beta - 1), 0.0))
 
 
 
@@ -957,7 +959,14 @@ def _mad_args(n_real, n_synth, temperature):
     if real + synth < 2:
         raise ValueError(f"n_real + n_synth must be >= 2 for the unbiased variance, "
                          f"got n_real={real}, n_synth={synth}")
-    return real, synth, check_temperature(temperature)
+    temperature = check_temperature(temperature)
+    with np.errstate(over="ignore", invalid="ignore"):
+        matrix, _ = _mad.step_matrix(real, synth, temperature)
+    if not np.all(np.isfinite(matrix)):
+        raise ValueError(f"temperature must keep n_synth * temperature a finite float (the "
+                         f"variance recursion's coefficients), got temperature={temperature!r} "
+                         f"with n_synth={synth}")
+    return real, synth, temperature
 
 
 def mad_moments(n, n_real, n_synth, *, temperature=1.0, sigma=1.0):
@@ -1004,18 +1013,17 @@ def mad_moments(n, n_real, n_synth, *, temperature=1.0, sigma=1.0):
     """
     n = check_int("n", n, minimum=0)
     real, synth, temperature = _mad_args(n_real, n_synth, temperature)
-    sigma2 = float(check_positive_scalar("sigma", sigma)) ** 2
+    sigma2 = _scale(sigma) ** 2
     out = _mad.moments(n, real, synth, temperature, sigma2)
     return MadMoments(out[:, 0], out[:, 1])
 
 
-def check_positive_scalar(name, value):
-    """A real number ``> 0`` (booleans rejected)."""
-    if isinstance(value, bool | np.bool_) or np.ndim(value) != 0:
-        raise TypeError(f"{name} must be a real number > 0, got {name}={_shown(value)}")
-    out = float(check_real(name, value))
-    if not out > 0:
-        raise ValueError(f"{name} must be > 0, got {name}={_shown(value)}")
+def _scale(sigma):
+    """A real ``sigma > 0`` whose square (the variances) is a finite float."""
+    out = check_real("sigma", sigma, scalar=True)
+    if not 0 < out <= _MAX_SIGMA:
+        raise ValueError(f"sigma must be > 0 and <= {_MAX_SIGMA:.4g} (sigma^2 must be a finite "
+                         f"float), got sigma={_shown(sigma)}")
     return out
 
 
@@ -1068,7 +1076,7 @@ def mad_stationary(n_real, n_synth, *, temperature=1.0, sigma=1.0):
     1.035714
     """
     real, synth, temperature = _mad_args(n_real, n_synth, temperature)
-    sigma2 = check_positive_scalar("sigma", sigma) ** 2
+    sigma2 = _scale(sigma) ** 2
     rate = _mad.growth_rate(real, synth, temperature)
     if rate >= 1:
         raise ValueError(
@@ -1118,13 +1126,17 @@ def simulate_mad(n, n_real, n_synth, *, temperature=1.0, mu=0.0, sigma=1.0, repl
 
     n = check_int("n", n, minimum=0)
     real, synth, temperature = _mad_args(n_real, n_synth, temperature)
-    if isinstance(mu, bool | np.bool_) or np.ndim(mu) != 0:
-        raise TypeError(f"mu must be a real number, got mu={_shown(mu)}")
-    mu = float(check_real("mu", mu))
-    sigma = check_positive_scalar("sigma", sigma)
+    mu = check_real("mu", mu, scalar=True)
+    sigma = _scale(sigma)
     replicates = check_int("replicates", replicates, minimum=1)
     gen = as_generator(rng)
-    means, variances = _mad.simulate(gen, n, real, synth, temperature, mu, sigma, replicates)
+    with np.errstate(over="ignore", invalid="ignore"):
+        means, variances = _mad.simulate(gen, n, real, synth, temperature, mu, sigma,
+                                         replicates)
+    if not (np.all(np.isfinite(means)) and np.all(np.isfinite(variances))):
+        raise ValueError(f"the simulated chain overflows float64 within n={n} fits: choose "
+                         f"smaller values of mu={mu!r}, sigma={sigma!r} or "
+                         f"temperature={temperature!r}")
     mu_arr, s2_arr = means.T, variances.T
     mu_arr.flags.writeable = False
     s2_arr.flags.writeable = False
