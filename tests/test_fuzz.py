@@ -461,9 +461,7 @@ TABLE = {
     "sweep.SweepResult": skip(SKIP_RESULT),
     # variance_gamma
     "variance_gamma.normal_distance": fuzz(lam=st.floats(0.5, 1e3),
-                                           metric=st.sampled_from(["ks", "tv"]), cost=3,
-                                           xfail="RuntimeWarning at lam = 1e308 or 1e-308",
-                                           xfail_in=("adversarial",)),
+                                           metric=st.sampled_from(["ks", "tv"]), cost=3),
     "variance_gamma.variance_gamma": skip("a scipy.stats distribution instance: scipy's own "
                                           "distribution battery runs in test_variance_gamma.py"),
     "variance_gamma.variance_gamma_gen": skip("the distribution's class (scipy machinery)"),
@@ -511,12 +509,9 @@ TABLE = {
     "verify.calibration": skip("runs every claim many times (seconds to minutes)"),
     "verify.check_claim": skip("runs one claim's Monte Carlo (about a second)"),
     "verify.mean_test": fuzz(observations=st.lists(st.floats(-10, 10), min_size=2, max_size=30),
-                             expected=st.floats(-10, 10), finite=False,
-                             xfail="ZeroDivisionError on constant observations, fixed in verify/"),
+                             expected=st.floats(-10, 10), finite=False),
     "verify.registered": fuzz(name=st.sampled_from(
-        [c.name for c in importlib.import_module("modelcollapse.verify").registry()]),
-        xfail="an empty array as name: numpy's truth-value error, not a named one",
-        xfail_in=("adversarial",)),
+        [c.name for c in importlib.import_module("modelcollapse.verify").registry()])),
     "verify.registry": fuzz(),
     "verify.run": skip("runs the registered claims (seconds)"),
     "verify.Calibration": skip(SKIP_RESULT),

@@ -97,6 +97,8 @@ def registry():
 
 def registered(name):
     """The registered claim called ``name``."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a registered claim's name (a str), got name={name!r}")
     for claim in _registry():
         if claim.name == name:
             return claim

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special, stats
 
-from .._validate import check_choice, check_confidence, check_int, check_real
+from .._validate import check_bool, check_choice, check_confidence, check_int, check_real
 
 __all__ = [
     "Calibration",
@@ -162,11 +162,11 @@ def mean_test(observations, expected):
     >>> mean_test([2.0, 2.0, 2.0], 2.0).p_value
     1.0
     """
-    y = np.asarray(observations, dtype=np.float64).ravel()
-    if y.size < 2 or not np.all(np.isfinite(y)):
+    y = check_real("observations", observations).ravel()
+    if y.size < 2:
         raise ValueError(f"observations must hold at least 2 finite values, got {y.size} "
-                         f"value(s){'' if np.all(np.isfinite(y)) else ' with NaN or inf'}")
-    expected = float(check_real("expected", expected))
+                         "value(s)")
+    expected = check_real("expected", expected, scalar=True)
     estimate = float(y.mean())
     std_error = float(y.std(ddof=1) / np.sqrt(y.size))
     t = _studentised(estimate - expected, std_error)
@@ -696,7 +696,9 @@ class Report:
         return "\n".join(lines)
 
 
-def _checked_settings(alpha, seed, replicates):
+def _checked_settings(alpha, seed, replicates, **flags):
+    for name, value in flags.items():
+        check_bool(name, value)
     alpha = float(check_real("alpha", alpha))
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got alpha={alpha!r}")
@@ -733,7 +735,8 @@ def _run(claims, alpha, seed, replicates, quick, executor, progress, with_power)
 def run_claims(claims, *, alpha, seed, replicates=None, quick=False, executor=None,
                progress=False):
     """Check ``claims`` and Holm-correct their p-values."""
-    alpha, seed, replicates = _checked_settings(alpha, seed, replicates)
+    alpha, seed, replicates = _checked_settings(alpha, seed, replicates, quick=quick,
+                                                progress=progress)
     return _run(claims, alpha, seed, replicates, quick, executor, progress, with_power=True)
 
 
@@ -818,7 +821,8 @@ def calibrate(claims, runs, *, alpha, seed, replicates=None, quick=False, execut
     """
     runs = check_int("runs", runs, minimum=1)
     confidence = check_confidence(confidence)
-    alpha, seed, replicates = _checked_settings(alpha, seed, replicates)
+    alpha, seed, replicates = _checked_settings(alpha, seed, replicates, quick=quick,
+                                                progress=progress)
     rejected = [
         family_rejections(claims, alpha=alpha, seed=s, replicates=replicates, quick=quick,
                           executor=executor)
