@@ -33,3 +33,12 @@ def test_self_distillation_draws_the_closed_forms():
     noisy = right.get_lines()[0]
     np.testing.assert_allclose(noisy.get_ydata(),
                                distill.expected_squared_error(d, z, 0.05, np.arange(7), noise=0.3))
+
+
+def test_the_report_draws_the_em_trajectory_at_a_reduced_size():
+    from modelcollapse.verify.report import FIGURE_ARGUMENTS, FIGURES
+
+    names = {name for _, name, _ in FIGURES}
+    assert "mixture_trajectory" in names
+    assert set(FIGURE_ARGUMENTS) <= names
+    assert FIGURE_ARGUMENTS["mixture_trajectory"]["n"] < 2000
