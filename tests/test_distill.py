@@ -158,3 +158,22 @@ def test_bad_input_names_the_parameter(call, match):
 def test_wrong_types_name_the_parameter(call, match):
     with pytest.raises(TypeError, match=match):
         call()
+
+
+def test_simulate_with_huge_noise_overflows_to_inf_not_nan():
+    # the noise used to enter the Cholesky solve unscaled: inf - inf = NaN there
+    g = distill.rbf_gram([0.0, 0.5, 1.0], 0.5)
+    chain = distill.simulate(3, g, [1.0, 0.0, -1.0], ridge=0.1, noise=1e308, replicates=2,
+                             rng=0)
+    assert not np.isnan(chain.predictions).any()
+    np.testing.assert_array_equal(chain.predictions[:, 0], [[1.0, 0.0, -1.0]] * 2)
+    # the noise enters linearly: the same draws at s and 2s, about the noise-free path
+    path = [distill.simulate(3, g, [1.0, 0.0, -1.0], ridge=0.1, noise=s, replicates=2,
+                             rng=0).predictions for s in (0.0, 1.0, 2.0)]
+    np.testing.assert_allclose(path[2] - path[0], 2 * (path[1] - path[0]), rtol=1e-12,
+                               atol=1e-15)
+
+
+def test_a_coefficient_length_mismatch_names_both_arrays():
+    with pytest.raises(ValueError, match=r"coefficients .*as in eigenvalues"):
+        distill.squared_norm([1.0, 2.0, 3.0], [1.0], 1.0, 1)

@@ -329,3 +329,12 @@ def test_a_start_per_data_set_is_the_same_as_fitting_each_alone():
         np.testing.assert_allclose(together.means[r], alone.means[0], rtol=1e-12)
         np.testing.assert_allclose(together.covariances[r], alone.covariances[0], rtol=1e-12)
         assert together.iterations[r] == alone.iterations[0]
+
+
+def test_a_ragged_em_setting_is_refused_by_name():
+    # np.ndim raised numpy's own inhomogeneous-shape error before the check
+    x = mixture.sample(10, **TWO_1D, rng=0)
+    with pytest.raises(TypeError, match=r"\btol must be a real number"):
+        mixture.fit_em(x, **TWO_1D, tol=[[1, 2], [3]])
+    with pytest.raises(TypeError, match=r"\breg_covar\b"):
+        mixture.simulate(1, 10, **TWO_1D, reg_covar=[1e-6])

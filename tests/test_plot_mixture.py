@@ -33,3 +33,25 @@ def test_self_distillation_draws_the_closed_forms():
     noisy = right.get_lines()[0]
     np.testing.assert_allclose(noisy.get_ydata(),
                                distill.expected_squared_error(d, z, 0.05, np.arange(7), noise=0.3))
+
+
+@pytest.mark.parametrize(("func", "kwargs", "name"), [
+    (plot.mixture_trajectory, {"chain": 3}, "chain"),
+    (plot.mixture_trajectory, {"n": 1, "N": 5, "replicates": 1}, "replicates"),
+    (plot.self_distillation, {"t": float("nan")}, "t"),
+    (plot.self_distillation, {"n_points": 0}, "n_points"),
+    (plot.self_distillation, {"replicates": 1}, "replicates"),
+    (plot.functional_approximation, {"bandwidth": None}, "bandwidth"),
+    (plot.functional_approximation, {"tail_M": 1}, "tail_M"),
+    (plot.tails_sampling, {"n": float("nan")}, "n"),
+    (plot.zipf_scaling, {"clean": "1"}, "clean"),
+    (plot.zipf_scaling, {"beta": 1.0}, "beta"),
+    (plot.zipf_scaling, {"replicates": -1}, "replicates"),
+    (plot.mad_phase_diagram, {"temperatures": (2.0, 1.0)}, "temperatures"),
+    (plot.mad_phase_diagram, {"temperatures": [0.5, 0.5, 0.5]}, "temperatures"),
+    (plot.mad_phase_diagram, {"max_ratio": 1e308}, "max_ratio"),
+    (plot.mad_phase_diagram, {"n_real": "1"}, "n_real"),
+])
+def test_figure_arguments_are_checked_by_name_before_any_work(func, kwargs, name):
+    with pytest.raises((TypeError, ValueError), match=rf"\b{name}\b"):
+        func(**kwargs)

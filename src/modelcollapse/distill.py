@@ -175,7 +175,7 @@ def _coefficients(coefficients, d):
     if z.ndim == 0 or z.shape[-1] != d.shape[-1]:
         raise ValueError(
             "coefficients must have one entry per eigenvalue (last axis "
-            f"{d.shape[-1]}), got shape {z.shape}"
+            f"{d.shape[-1]}, as in eigenvalues), got shape {z.shape}"
         )
     return z
 
@@ -424,11 +424,18 @@ def simulate(t, gram, f0, *, ridge, noise=0.0, replicates=1, rng=None):
     reps = check_int("replicates", replicates, minimum=1)
     gen = as_generator(rng)
     factor = linalg.cho_factor(g + c * np.eye(n), lower=True)
-    out = np.empty((reps, rounds + 1, n))
-    out[:, 0] = y0
-    current = np.broadcast_to(y0, (reps, n)).T.copy()
+    # The map is linear: carry the noise-free path (column 0) and the noise at unit
+    # scale (columns 1..reps) and scale by s only at the end, so that a large s
+    # overflows to +-inf in the predictions, never to inf - inf inside a solve.
+    current = np.zeros((n, reps + 1))
+    current[:, 0] = y0
+    path = np.empty((rounds + 1, n, reps + 1))
+    path[0] = current
     for i in range(1, rounds + 1):
-        targets = current + s * gen.standard_normal((n, reps)) if s > 0 else current
-        current = g @ linalg.cho_solve(factor, targets)
-        out[:, i] = current.T
+        if s > 0:
+            current[:, 1:] += gen.standard_normal((n, reps))
+        current = g @ linalg.cho_solve(factor, current)
+        path[i] = current
+    with np.errstate(over="ignore"):
+        out = np.ascontiguousarray(np.moveaxis(path[..., :1] + s * path[..., 1:], -1, 0))
     return DistillChain(out, y0.copy(), d, v, c, s, seed_entropy(gen))

@@ -202,11 +202,21 @@ def expected_sample_variance(n, M, bandwidth, sigma=1.0):
     """
     n, M, rule, h, sigma = _closed(n, M, bandwidth, sigma)
     Mf = M.astype(np.float64)
-    if rule == "fixed":
-        fixed = Mf * h**2
-        return _scalar(fixed + np.exp(n * np.log1p(-1.0 / Mf)) * (sigma**2 - fixed))
     with np.errstate(over="ignore"):
+        if rule == "fixed":
+            # a weighted sum of sigma^2 and M h^2 (weights q^n and 1 - q^n): no
+            # cancellation, and inf rather than inf - inf where a square overflows
+            log_q = n * np.log1p(-1.0 / Mf)
+            return _scalar(_weighted(np.exp(log_q), sigma**2)
+                           + _weighted(-np.expm1(log_q), Mf * h**2))
         return _scalar(sigma**2 * np.exp(n * np.log(spread_growth_factor(M, rule))))
+
+
+def _weighted(weight, value):
+    """``weight * value`` with ``0 * inf = 0``: a term of zero weight is absent, not NaN."""
+    weight, value = np.broadcast_arrays(weight, value)
+    with np.errstate(invalid="ignore"):
+        return np.where(weight == 0, 0.0, weight * value)
 
 
 def sample_variance(n, M, bandwidth, sigma=1.0, *, policy="replace"):
@@ -261,7 +271,8 @@ def sample_variance(n, M, bandwidth, sigma=1.0, *, policy="replace"):
     n, M, rule, h, sigma = _closed(n, M, bandwidth, sigma)
     if rule == "fixed":
         steps = n if policy == "replace" else special.digamma(n + 1.0) + np.euler_gamma
-        out = sigma**2 + steps * h**2
+        with np.errstate(over="ignore"):
+            out = sigma**2 + _weighted(steps, h**2)
         return _scalar(np.broadcast_to(out, np.broadcast_shapes(out.shape, M.shape)))
     if policy == "accumulate":
         raise ValueError(
@@ -333,15 +344,20 @@ def expected_test_density(n, bandwidth, sigma=1.0, *, policy="replace"):
     """
     check_choice("policy", policy, POLICIES)
     n = check_int("n", n, minimum=1)
-    if isinstance(bandwidth, str | bool | np.bool_) or callable(bandwidth) or np.ndim(bandwidth):
+    if isinstance(bandwidth, str | bool | np.bool_) or callable(bandwidth):
         raise TypeError(f"bandwidth must be a fixed number > 0, got bandwidth={bandwidth!r}")
-    h = float(check_positive("bandwidth", bandwidth))
-    sigma = float(check_positive("sigma", sigma))
+    h = check_positive("bandwidth", bandwidth, scalar=True)
+    sigma = check_positive("sigma", sigma, scalar=True)
+    # sqrt(2 sigma^2 + k h^2) as a hypot, so that no square overflows; at a scale near
+    # 1e308 the density is honestly 0
     if policy == "replace":
-        return float(1.0 / np.sqrt(2 * np.pi * (2 * sigma**2 + n * h**2)))
-    p = _depth_law(n)
-    k = np.arange(p.size)
-    return float(np.sum(p / np.sqrt(2 * np.pi * (2 * sigma**2 + k * h**2))))
+        p, k = 1.0, n
+    else:
+        p = _depth_law(n)
+        k = np.arange(p.size)
+    with np.errstate(over="ignore"):
+        width = np.sqrt(2 * np.pi) * np.hypot(np.sqrt(2) * sigma, np.sqrt(k) * h)
+    return float(np.sum(p / width))
 
 
 # --------------------------------------------------------------------------
@@ -408,13 +424,25 @@ def _bandwidth_fn(bandwidth):
             return out
 
         return "callable", user
-    h = float(check_positive("bandwidth", bandwidth)) if np.ndim(bandwidth) == 0 else None
-    if h is None:
+    if isinstance(bandwidth, list | tuple) or np.ndim(bandwidth) != 0:
         raise ValueError(
             f"bandwidth must be a number, 'scott', 'silverman' or a callable, "
             f"got bandwidth={bandwidth!r}"
         )
+    h = _in_range("bandwidth", check_positive("bandwidth", bandwidth, scalar=True))
     return "fixed", lambda points, count, var: np.full(points.shape[0], h)
+
+
+#: Largest |mu|, sigma and fixed bandwidth :func:`simulate` accepts: the squares
+#: and sums of M simulated points must stay within float64 (about 1e308).
+SCALE_MAX = 1e150
+
+
+def _in_range(name, value):
+    if abs(value) > SCALE_MAX:
+        raise ValueError(f"{name} must be at most {SCALE_MAX:g} in absolute value for a "
+                         f"simulation (squared points must stay finite), got {name}={value!r}")
+    return value
 
 
 def _log_kde(test, points, h):
@@ -494,8 +522,8 @@ def simulate(n, M, *, bandwidth, mu=0.0, sigma=1.0, policy="replace", replicates
     """
     n = check_int("n", n, minimum=0)
     M = check_int("M", M, minimum=2, why=_WHY_M)
-    mu = float(check_real("mu", mu))
-    sigma = float(check_positive("sigma", sigma))
+    mu = _in_range("mu", check_real("mu", mu, scalar=True))
+    sigma = _in_range("sigma", check_positive("sigma", sigma, scalar=True))
     check_choice("policy", policy, POLICIES)
     replicates = check_int("replicates", replicates, minimum=1)
     rule, fn = _bandwidth_fn(bandwidth)

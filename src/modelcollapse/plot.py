@@ -12,7 +12,7 @@ from scipy import stats
 
 from . import discrete, gaussian, kde, misspecified, policies, regression
 from ._policy import check_fresh
-from ._validate import check_int, check_positive, check_real
+from ._validate import check_int, check_positive, check_real, check_scalar
 from .schedule import Constant, Linear, Power
 
 __all__ = [
@@ -307,7 +307,12 @@ def mixture_trajectory(n=2000, N=1000, *, replicates=200, rng=0, chain=None,
 
     if chain is None:
         chain = mixture.simulate(n, N, weights=weights, means=means, covariances=covariances,
-                                 replicates=replicates, rng=rng)
+                                 replicates=_replicates(replicates), rng=rng)
+    elif not isinstance(chain, mixture.MixtureChain) or chain.dim != 1:
+        raise TypeError(f"chain must be a MixtureChain of a 1-D mixture (from "
+                        f"modelcollapse.mixture.simulate), or None, got chain={chain!r}")
+    else:
+        _replicates(chain.replicates)
     gens = np.arange(chain.n + 1)
     fig, _ = _figure()
     fig.clear()
@@ -372,7 +377,10 @@ def self_distillation(t=60, *, n_points=30, bandwidth=0.2, ridge=0.05, noise=0.3
     """
     from . import distill
 
-    x = np.linspace(0.0, 1.0, n_points)
+    t = check_int("t", t, minimum=0)
+    x = np.linspace(0.0, 1.0, check_int("n_points", n_points, minimum=1))
+    ridge = check_scalar("ridge", ridge)
+    replicates = _replicates(replicates)
     gram = distill.rbf_gram(x, bandwidth)
     f0 = np.sin(2 * np.pi * x) + x
     d, v = distill.spectrum(gram)
@@ -429,6 +437,11 @@ def functional_approximation(n=30, M=10, *, bandwidth=0.5, sigma=1.0, tail_M=200
 
     Returns one :class:`~matplotlib.figure.Figure`.
     """
+    n = check_int("n", n, minimum=0)
+    M = check_int("M", M, minimum=2, why=" (a spread is fitted to M >= 2 points)")
+    bandwidth = check_scalar("bandwidth", bandwidth)
+    check_int("tail_M", tail_M, minimum=2, why=" (a variance is fitted to M >= 2 points)")
+    replicates = _replicates(replicates)
     fig, _ = _figure()
     fig.clear()
     fig.set_size_inches(11, 4.4)
@@ -508,7 +521,8 @@ def tails_sampling(n=30, M=200, K=30, *, s=1.0, replicates=100, rng=0):
     from matplotlib.figure import Figure
 
     p0 = discrete.zipf_p0(K, s)
-    gens = np.arange(n + 1)
+    gens = np.arange(check_int("n", n, minimum=0) + 1)
+    replicates = _replicates(replicates)
     streams = as_generator(rng).bit_generator.seed_seq.spawn(len(_SAMPLERS))
     fig = Figure(figsize=(11, 4.2), layout="constrained")
     left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
@@ -552,6 +566,10 @@ def zipf_scaling(beta=2.0, K=10**5, *, cutoff=30, clean=0.05, replicates=200, rn
     from . import tails
     from ._rng import as_generator
 
+    beta = check_scalar("beta", beta, minimum=1.0)
+    cutoff = check_int("cutoff", cutoff, minimum=1)
+    clean = check_scalar("clean", clean, minimum=0.0, strict=False)
+    replicates = _replicates(replicates)
     p = discrete.zipf_p0(K, beta)
     T = np.unique(np.logspace(0, 7, 29).astype(np.int64))
     simulated = T[T <= 10**5][::3]
@@ -580,6 +598,10 @@ def zipf_scaling(beta=2.0, K=10**5, *, cutoff=30, clean=0.05, replicates=200, rn
     return fig
 
 
+#: Largest synthetic-to-fresh ratio of the phase diagram (sizes up to 1e6 per fresh point).
+_MAX_RATIO = 1e6
+
+
 def mad_phase_diagram(n_real=10, *, max_ratio=10.0, temperatures=(0.5, 2.0), resolution=60,
                       n=100, replicates=400, rng=0):
     r"""Fresh data against sampling bias: the stationary fitted variance over (synthetic share, T).
@@ -599,8 +621,20 @@ def mad_phase_diagram(n_real=10, *, max_ratio=10.0, temperatures=(0.5, 2.0), res
     from . import tails
     from ._rng import as_generator
 
+    n_real = check_int("n_real", n_real, minimum=1)
+    max_ratio = check_scalar("max_ratio", max_ratio, minimum=0.1)
+    if max_ratio > _MAX_RATIO:
+        raise ValueError(f"max_ratio must be <= {_MAX_RATIO:g} (synthetic sizes are integers), "
+                         f"got max_ratio={max_ratio!r}")
+    temps = check_positive("temperatures", temperatures)
+    if temps.shape != (2,) or not temps[0] < temps[1]:
+        raise ValueError("temperatures must be a pair (low, high) with 0 < low < high, got "
+                         f"temperatures={temperatures!r}")
+    resolution = check_int("resolution", resolution, minimum=2)
+    check_int("n", n, minimum=1)
+    replicates = _replicates(replicates)
     ratios = np.logspace(-1, np.log10(max_ratio), resolution)
-    temps = np.linspace(*temperatures, resolution)
+    temps = np.linspace(*temps, resolution)
     synth = np.maximum(np.rint(ratios * n_real).astype(int), 1)
     rate = np.array([[tails.mad_growth_rate(n_real, int(size), temperature=t) for size in synth]
                      for t in temps])
