@@ -276,3 +276,12 @@ def test_simulate_refuses_scales_whose_squares_overflow(kwargs):
     with pytest.raises(ValueError, match=rf"\b{name} must be at most 1e\+150"):
         kde.simulate(2, 5, rng=0, **kwargs)
     assert np.isfinite(kde.simulate(2, 5, bandwidth=1e150, sigma=1e150, rng=0).sigma2).all()
+
+
+def test_a_spread_beyond_float64_is_refused_not_returned_as_nan():
+    # Silverman's rule widens its own data geometrically: this chain's spread passes
+    # 1e308 near generation 3950 (overflow warnings, then NaN variances, before)
+    with pytest.raises(ValueError, match=r"\bn must be at most \d+ .* silverman bandwidth"):
+        kde.simulate(5000, 50, bandwidth="silverman", replicates=2, rng=0)
+    with pytest.raises(ValueError, match=r"n must be at most 0 .* callable bandwidth"):
+        kde.simulate(2, 10, bandwidth=lambda points: 1e200, rng=0)

@@ -546,7 +546,7 @@ def simulate(n, M, *, bandwidth, mu=0.0, sigma=1.0, policy="replace", replicates
         stop = min(replicates, start + rows)
         block = slice(start, stop)
         scores = (nll[block], density[block]) if test is not None else None
-        _simulate_block(child, stop - start, n, M, mu, sigma, policy, fn, test,
+        _simulate_block(child, stop - start, n, M, mu, sigma, policy, rule, fn, test,
                         means[block], variances[block], widths[block], scores, last[block])
     for arr in (means, variances, widths, nll, density, last):
         if arr is not None:
@@ -556,8 +556,8 @@ def simulate(n, M, *, bandwidth, mu=0.0, sigma=1.0, policy="replace", replicates
                     seed_entropy=seed_entropy(gen), policy=policy)
 
 
-def _simulate_block(gen, rows, n, M, mu, sigma, policy, fn, test, means, variances, widths,
-                    scores, last):
+def _simulate_block(gen, rows, n, M, mu, sigma, policy, rule, fn, test, means, variances,
+                    widths, scores, last):
     """One block of chains, generation by generation; results written in place."""
     size = M * (n + 1) if policy == "accumulate" else M
     pool = np.empty((rows, size))
@@ -584,9 +584,16 @@ def _simulate_block(gen, rows, n, M, mu, sigma, policy, fn, test, means, varianc
             pool[:, (i + 1) * M : (i + 2) * M] = new
         else:
             pool[:] = new
-        means[:, i + 1] = new.mean(axis=1)
-        variances[:, i + 1] = new.var(axis=1, ddof=1)
-        m2_new = variances[:, i + 1] * (M - 1)
-        stats = (_pool(*stats, M, means[:, i + 1], m2_new) if policy == "accumulate"
-                 else (M, means[:, i + 1], m2_new))
+        with np.errstate(over="ignore", invalid="ignore"):
+            means[:, i + 1] = new.mean(axis=1)
+            variances[:, i + 1] = new.var(axis=1, ddof=1)
+            m2_new = variances[:, i + 1] * (M - 1)
+            stats = (_pool(*stats, M, means[:, i + 1], m2_new) if policy == "accumulate"
+                     else (M, means[:, i + 1], m2_new))
+        if not (np.all(np.isfinite(variances[:, i + 1])) and np.all(np.isfinite(stats[2]))):
+            # a data-driven bandwidth widens its own data geometrically (spread_growth_factor)
+            raise ValueError(
+                f"n must be at most {i} for this chain: the spread of generation {i + 1} "
+                f"left the float64 range under the {rule} bandwidth, got n={n}"
+            )
     last[:] = pool[:, n * M :] if policy == "accumulate" else pool
