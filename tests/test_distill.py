@@ -177,3 +177,13 @@ def test_simulate_with_huge_noise_overflows_to_inf_not_nan():
 def test_a_coefficient_length_mismatch_names_both_arrays():
     with pytest.raises(ValueError, match=r"coefficients .*as in eigenvalues"):
         distill.squared_norm([1.0, 2.0, 3.0], [1.0], 1.0, 1)
+
+
+def test_extreme_bandwidths_and_ridges_give_exact_limits_without_warnings():
+    # h**2 underflowed to 0 (0/0 = NaN on the diagonal); far points overflowed the square
+    np.testing.assert_array_equal(distill.rbf_gram([0.0, 1.0], 1e-308), np.eye(2))
+    np.testing.assert_array_equal(distill.rbf_gram([1e200, -1e200], 1.0), np.eye(2))
+    # c/d overflows: lambda = 0, so every coefficient is gone after one round
+    np.testing.assert_array_equal(distill.shrinkage([1e-6, 1.0], 1e308, [0, 2]),
+                                  [[1.0, 1.0], [0.0, 0.0]])
+    assert distill.expected_squared_error([1e-6, 1.0], [1.0, 2.0], 1e308, 2, noise=1.0) == 5.0

@@ -338,3 +338,9 @@ def test_a_ragged_em_setting_is_refused_by_name():
         mixture.fit_em(x, **TWO_1D, tol=[[1, 2], [3]])
     with pytest.raises(TypeError, match=r"\breg_covar\b"):
         mixture.simulate(1, 10, **TWO_1D, reg_covar=[1e-6])
+
+
+def test_expected_total_variance_with_a_huge_floor_is_inf_not_nan():
+    # d rho N (1 - q^n) was evaluated as (d rho N) * 0 = inf * 0 at n = 0
+    out = mixture.expected_total_variance([0, 3], 10**6, 2.0, reg_covar=1e308)
+    np.testing.assert_array_equal(out, [2.0, np.inf])

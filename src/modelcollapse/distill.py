@@ -88,8 +88,8 @@ def _eigenvalues(eigenvalues):
 
 
 def _log_factor(d, ridge):
-    """log(d/(d + c)) per direction, -inf where d = 0 (no warning)."""
-    with np.errstate(divide="ignore"):
+    """log(d/(d + c)) per direction, -inf where d = 0 or c/d overflows (no warning)."""
+    with np.errstate(divide="ignore", over="ignore"):
         return -np.log1p(ridge / d)
 
 
@@ -321,8 +321,11 @@ def rbf_gram(x, bandwidth):
     if pts.ndim != 2 or pts.shape[0] < 1:
         raise ValueError(f"x must have shape (n,) or (n, p) with n >= 1, got shape {pts.shape}")
     h = check_scalar("bandwidth", bandwidth)
-    sq = ((pts[:, None, :] - pts[None, :, :]) ** 2).sum(axis=-1)
-    return np.exp(-sq / (2 * h**2))
+    # scaled before squaring: a tiny h or far-apart points give inf, i.e. a kernel of
+    # exactly 0, where h**2 underflowed to 0 (0/0 = NaN on the diagonal)
+    with np.errstate(over="ignore"):
+        sq = (((pts[:, None, :] - pts[None, :, :]) / h) ** 2).sum(axis=-1)
+    return np.exp(-0.5 * sq)
 
 
 @dataclass(frozen=True)

@@ -560,7 +560,9 @@ def expected_total_variance(n, N, total_variance0, *, reg_covar=1e-6, dim=1):
     d = check_int("dim", dim, minimum=1)
     log_q = np.log1p(-1.0 / size)
     qn = np.exp(gens * log_q)
-    return v0 * qn + d * rho * size * (-np.expm1(gens * log_q))
+    # N (1 - q^n) first: 0 at n = 0, so a floor near 1e308 overflows to inf, not 0 * inf
+    with np.errstate(over="ignore"):
+        return v0 * qn + d * rho * (size * -np.expm1(gens * log_q))
 
 
 # ---------------------------------------------------------------- the chain
