@@ -507,7 +507,7 @@ TABLE = {
                                           tail_M=st.integers(2, 20),
                                           replicates=st.integers(2, 10), rng=SEED, cost=10),
     "plot.mad_phase_diagram": fuzz(n_real=st.integers(1, 5), max_ratio=st.floats(0.5, 5),
-                                   temperatures=st.tuples(st.floats(0.3, 1), st.floats(1, 2)),
+                                   temperatures=st.tuples(st.floats(0.3, 0.9), st.floats(1.1, 2)),
                                    resolution=st.integers(2, 5), n=st.integers(1, 5),
                                    replicates=st.integers(2, 10), rng=SEED, cost=10),
     "plot.mixture_trajectory": fuzz(_gmm(d=0).flatmap(lambda kw: st.fixed_dictionaries(

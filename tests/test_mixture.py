@@ -344,3 +344,15 @@ def test_expected_total_variance_with_a_huge_floor_is_inf_not_nan():
     # d rho N (1 - q^n) was evaluated as (d rho N) * 0 = inf * 0 at n = 0
     out = mixture.expected_total_variance([0, 3], 10**6, 2.0, reg_covar=1e308)
     np.testing.assert_array_equal(out, [2.0, np.inf])
+
+
+def test_a_floor_below_rounding_is_named_or_gives_a_finite_fit():
+    # collinear points: the fitted covariance is singular to rounding and a floor of
+    # 1e-308 does not restore it (numpy's LinAlgError escaped before)
+    line = np.array([[[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [0.3, 0.3]]])
+    with pytest.raises(ValueError, match=r"reg_covar is too small .* got reg_covar=1e-308"):
+        mixture.fit_em(line, [1.0], [[0.0, 0.0]], [np.eye(2)], reg_covar=1e-308)
+    # a 1-D component on one repeated point: its density overflowed with a warning
+    fit = mixture.fit_em(np.array([[0.0, 2.0]]), [0.5, 0.5], [0.0, -4.0], [1.0, 1.0],
+                         reg_covar=1e-308, max_iter=3)
+    assert np.isfinite(fit.covariances).all() and np.isfinite(fit.means).all()

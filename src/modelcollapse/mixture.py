@@ -192,13 +192,35 @@ def _em(x, w, m, c, tol, max_iter, reg_covar):
         if idx.size == 0:
             break
         xa = x[idx]
-        norm, resp = _e_step(xa, w[idx], m[idx], np.linalg.cholesky(c[idx]))
+        with np.errstate(over="ignore", invalid="ignore"):
+            norm, resp = _e_step(xa, w[idx], m[idx], _cholesky(c[idx], reg_covar))
+        if not np.all(np.isfinite(norm)):
+            raise _degenerate(reg_covar)
         w[idx], m[idx], c[idx] = _m_step(xa, resp, reg_covar)
         iterations[idx] += 1
         done = np.abs(norm - bound[idx]) < tol
         bound[idx] = norm
         active[idx[done]] = False
     return w, m, c, iterations, ~active
+
+
+def _cholesky(c, reg_covar):
+    """Cholesky factors of fitted covariances; a floor lost in rounding is named."""
+    try:
+        return np.linalg.cholesky(c)
+    except np.linalg.LinAlgError:
+        raise _degenerate(reg_covar) from None
+
+
+def _degenerate(reg_covar):
+    # A component fitted to fewer than d + 1 distinct points has a singular
+    # covariance; only the floor keeps it positive definite, and a floor far below
+    # the data's rounding (e.g. 1e-300) does not: its density over- or underflows.
+    return ValueError(
+        "reg_covar is too small for this data: a fitted covariance is singular to "
+        "float64 precision (a component collapsed onto fewer than d + 1 points); use a "
+        f"floor of about 1e-6 times the data's variance, got reg_covar={reg_covar!r}"
+    )
 
 
 @dataclass(frozen=True)
@@ -770,7 +792,7 @@ def simulate(n, N, *, weights, means, covariances, replicates=1, init="warm", to
     ws[:, 0], ms[:, 0], cs[:, 0] = w0, m0, c0
     for i in range(gens):
         w, m, c = ws[:, i], ms[:, i], cs[:, i]
-        x = _draw(gen, w, m, np.linalg.cholesky(c), size)
+        x = _draw(gen, w, m, _cholesky(c, reg_covar), size)
         start = (w, m, c) if init == "warm" else (ws[:, 0], ms[:, 0], cs[:, 0])
         fitted = _em(x, *(a.copy() for a in start), tol, max_iter, reg_covar)
         ws[:, i + 1], ms[:, i + 1], cs[:, i + 1], iterations[:, i], converged[:, i] = fitted
