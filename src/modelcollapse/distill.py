@@ -407,7 +407,10 @@ def simulate(t, gram, f0, *, ridge, noise=0.0, replicates=1, rng=None):
 
     so that it can be held against the eigenbasis closed forms
     (:func:`shrinkage`, :func:`expected_squared_error`). Round ``i`` draws one
-    ``(replicates, n)`` block of normals: same seed, same numbers.
+    ``(replicates, n)`` block of normals: same seed, same numbers. The map is
+    linear, so the noise-free path and the noise (at unit scale) are solved
+    together and the noise is scaled by :math:`s` at the end: a huge ``noise``
+    gives predictions of :math:`\pm\infty`, never NaN.
 
     Examples
     --------

@@ -512,6 +512,12 @@ def simulate(n, M, *, bandwidth, mu=0.0, sigma=1.0, policy="replace", replicates
     stream spawned from ``rng``: the blocks depend only on ``n``, ``M`` and
     ``replicates``, so the same seed gives the same numbers.
 
+    ``|mu|``, ``sigma`` and a fixed bandwidth are limited to :data:`SCALE_MAX`
+    (squared points must stay within float64). A chain whose spread still
+    leaves the float64 range (a data-driven bandwidth over thousands of
+    generations: :func:`spread_growth_factor`) raises ``ValueError`` naming
+    the last generation it reached, rather than returning NaN.
+
     Examples
     --------
     >>> chain = simulate(5, 50, bandwidth=0.2, replicates=3, rng=0)

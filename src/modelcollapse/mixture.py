@@ -267,7 +267,9 @@ def fit_em(x, weights, means, covariances, *, tol=1e-3, max_iter=100, reg_covar=
     max_iter : int, optional
         At most this many EM iterations (``>= 1``).
     reg_covar : float, optional
-        Floor :math:`\rho > 0` added to every covariance's diagonal.
+        Floor :math:`\rho > 0` added to every covariance's diagonal. A floor far
+        below the data's rounding (e.g. ``1e-300``) can leave a collapsed
+        component's covariance singular: ``ValueError`` naming ``reg_covar``.
 
     Returns
     -------

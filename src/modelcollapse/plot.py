@@ -617,6 +617,8 @@ def mad_phase_diagram(n_real=10, *, max_ratio=10.0, temperatures=(0.5, 2.0), res
     = \sigma^2`. Points: simulated mean fitted variance after ``n`` fits
     (:func:`~modelcollapse.tails.simulate_mad`) divided by the exact
     :func:`~modelcollapse.tails.mad_moments`, printed next to each point.
+    ``max_ratio`` is in :math:`(0.1, 10^6]`; ``temperatures`` is a pair
+    ``(low, high)``, :math:`0 < \text{low} < \text{high}`.
     """
     from . import tails
     from ._rng import as_generator
