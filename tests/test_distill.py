@@ -187,3 +187,10 @@ def test_extreme_bandwidths_and_ridges_give_exact_limits_without_warnings():
     np.testing.assert_array_equal(distill.shrinkage([1e-6, 1.0], 1e308, [0, 2]),
                                   [[1.0, 1.0], [0.0, 0.0]])
     assert distill.expected_squared_error([1e-6, 1.0], [1.0, 2.0], 1e308, 2, noise=1.0) == 5.0
+
+
+def test_expected_squared_error_with_huge_noise_is_inf_where_noise_enters():
+    # s**2 raised Python's OverflowError at s = 1e308
+    out = distill.expected_squared_error([0.0, 1.0], [1.0, 1.0], 1.0, [0, 1], noise=1e308)
+    np.testing.assert_array_equal(out, [0.0, np.inf])
+    assert distill.expected_squared_error([0.0], [2.0], 1.0, 3, noise=1e308) == 4.0

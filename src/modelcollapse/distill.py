@@ -261,7 +261,10 @@ def expected_squared_error(eigenvalues, coefficients, ridge, t, noise=0.0):
         lam2 = np.exp(2 * log_lam)
         var = np.where((rounds == 0) | (d == 0), 0.0,
                        lam2 * np.expm1(2 * rounds * log_lam) / np.expm1(2 * log_lam))
-    return (bias + s**2 * var).sum(axis=-1)
+        # a direction with no noise term (t = 0, d = 0) stays 0 when s^2 overflows
+        with np.errstate(over="ignore"):
+            noisy = np.where(var == 0, 0.0, var * np.float64(s) ** 2)
+    return (bias + noisy).sum(axis=-1)
 
 
 def spectrum(gram):
