@@ -194,3 +194,8 @@ def test_expected_squared_error_with_huge_noise_is_inf_where_noise_enters():
     out = distill.expected_squared_error([0.0, 1.0], [1.0, 1.0], 1.0, [0, 1], noise=1e308)
     np.testing.assert_array_equal(out, [0.0, np.inf])
     assert distill.expected_squared_error([0.0], [2.0], 1.0, 3, noise=1e308) == 4.0
+    # huge coefficients: the t = 0 bias and a vanished direction are 0, not 0 * inf = NaN
+    np.testing.assert_array_equal(
+        distill.expected_squared_error([1.0], [1e200], 1.0, [0, 1]), [0.0, np.inf])
+    np.testing.assert_array_equal(
+        distill.squared_norm([0.0, 1.0], [1e200, 1.0], 1.0, [0, 1]), [np.inf, 0.25])

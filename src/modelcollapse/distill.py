@@ -55,6 +55,7 @@ import numpy as np
 from scipy import linalg
 
 from ._rng import as_generator, seed_entropy
+from ._special import times_square
 from ._validate import (
     check_covariance,
     check_int,
@@ -209,7 +210,7 @@ def squared_norm(eigenvalues, coefficients, ridge, t):
     """
     d, c, rounds = _checked(eigenvalues, ridge, t)
     z = _coefficients(coefficients, d)
-    return (_power(2 * _log_factor(d, c), rounds) * z**2).sum(axis=-1)
+    return times_square(z, _power(2 * _log_factor(d, c), rounds)).sum(axis=-1)
 
 
 def expected_squared_error(eigenvalues, coefficients, ridge, t, noise=0.0):
@@ -256,15 +257,13 @@ def expected_squared_error(eigenvalues, coefficients, ridge, t, noise=0.0):
     s = check_scalar("noise", noise, strict=False)
     log_lam = _log_factor(d, c)
     with np.errstate(invalid="ignore"):
-        bias = np.where(rounds == 0, 0.0, np.expm1(rounds * log_lam)) ** 2 * z**2
+        shrunk = np.where(rounds == 0, 0.0, np.expm1(rounds * log_lam)) ** 2
         # lambda^2 (1 - lambda^{2t}) / (1 - lambda^2), by expm1 so lambda -> 1 keeps t
         lam2 = np.exp(2 * log_lam)
         var = np.where((rounds == 0) | (d == 0), 0.0,
                        lam2 * np.expm1(2 * rounds * log_lam) / np.expm1(2 * log_lam))
-        # a direction with no noise term (t = 0, d = 0) stays 0 when s^2 overflows
-        with np.errstate(over="ignore"):
-            noisy = np.where(var == 0, 0.0, var * np.float64(s) ** 2)
-    return (bias + noisy).sum(axis=-1)
+    # times_square: a term of zero weight stays 0 where z^2 or s^2 overflows
+    return (times_square(z, shrunk) + times_square(s, var)).sum(axis=-1)
 
 
 def spectrum(gram):

@@ -39,6 +39,7 @@ from scipy import special
 
 from ._chain import FittedChain
 from ._rng import as_generator, seed_entropy
+from ._special import times_square
 from ._validate import check_choice, check_int, check_int_array, check_positive, check_real
 from .gaussian import _pool
 
@@ -202,21 +203,14 @@ def expected_sample_variance(n, M, bandwidth, sigma=1.0):
     """
     n, M, rule, h, sigma = _closed(n, M, bandwidth, sigma)
     Mf = M.astype(np.float64)
+    if rule == "fixed":
+        # a weighted sum of sigma^2 and M h^2 (weights q^n and 1 - q^n): no
+        # cancellation, and inf rather than inf - inf where a square overflows
+        log_q = n * np.log1p(-1.0 / Mf)
+        return _scalar(times_square(sigma, np.exp(log_q))
+                       + times_square(h, -np.expm1(log_q) * Mf))
     with np.errstate(over="ignore"):
-        if rule == "fixed":
-            # a weighted sum of sigma^2 and M h^2 (weights q^n and 1 - q^n): no
-            # cancellation, and inf rather than inf - inf where a square overflows
-            log_q = n * np.log1p(-1.0 / Mf)
-            return _scalar(_weighted(np.exp(log_q), sigma**2)
-                           + _weighted(-np.expm1(log_q), Mf * h**2))
         return _scalar(sigma**2 * np.exp(n * np.log(spread_growth_factor(M, rule))))
-
-
-def _weighted(weight, value):
-    """``weight * value`` with ``0 * inf = 0``: a term of zero weight is absent, not NaN."""
-    weight, value = np.broadcast_arrays(weight, value)
-    with np.errstate(invalid="ignore"):
-        return np.where(weight == 0, 0.0, weight * value)
 
 
 def sample_variance(n, M, bandwidth, sigma=1.0, *, policy="replace"):
@@ -272,7 +266,7 @@ def sample_variance(n, M, bandwidth, sigma=1.0, *, policy="replace"):
     if rule == "fixed":
         steps = n if policy == "replace" else special.digamma(n + 1.0) + np.euler_gamma
         with np.errstate(over="ignore"):
-            out = sigma**2 + _weighted(steps, h**2)
+            out = times_square(sigma, 1.0) + times_square(h, steps)
         return _scalar(np.broadcast_to(out, np.broadcast_shapes(out.shape, M.shape)))
     if policy == "accumulate":
         raise ValueError(
