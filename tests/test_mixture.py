@@ -356,3 +356,16 @@ def test_a_floor_below_rounding_is_named_or_gives_a_finite_fit():
     fit = mixture.fit_em(np.array([[0.0, 2.0]]), [0.5, 0.5], [0.0, -4.0], [1.0, 1.0],
                          reg_covar=1e-308, max_iter=3)
     assert np.isfinite(fit.covariances).all() and np.isfinite(fit.means).all()
+
+
+def test_shape_errors_name_the_parameter_that_fixes_the_shape():
+    # means of dimension 3 against 1x1 covariances: the message named only covariances
+    with pytest.raises(ValueError, match=r"covariances must have shape .* match means"):
+        mixture.sample(3, [0.5, 0.5], np.zeros((2, 3)), [[[0.1]], [[0.1]]])
+    with pytest.raises(ValueError, match=r"covariances must have shape .* match means"):
+        mixture.sample(3, [0.5, 0.5], np.zeros((2, 3)), [1.0, 1.0])
+    # a ragged n raised numpy's own inhomogeneous-shape error
+    with pytest.raises(ValueError, match=r"\bn must be an integer"):
+        mixture.expected_total_variance([[1, 2], [3]], 10, 1.0)
+    with pytest.raises(TypeError, match=r"\bn must be an integer"):
+        mixture.expected_total_variance(1.5, 10, 1.0)

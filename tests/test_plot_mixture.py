@@ -55,3 +55,15 @@ def test_self_distillation_draws_the_closed_forms():
 def test_figure_arguments_are_checked_by_name_before_any_work(func, kwargs, name):
     with pytest.raises((TypeError, ValueError), match=rf"\b{name}\b"):
         func(**kwargs)
+
+
+def test_self_distillation_share_survives_a_ridge_that_underflows_every_coefficient():
+    # lambda^(2t) z^2 underflowed to 0 in every direction: 0/0 (a RuntimeWarning) for
+    # the share; in log space it is the top directions' share, in [0, 1]
+    fig = plot.self_distillation(t=2, n_points=4, ridge=1e308, replicates=2)
+    share = fig.axes[-1].get_lines()[0].get_ydata()
+    # at a ridge c >> d, lambda_k^(2t) is d_k^(2t) / c^(2t): the common factor cancels
+    x = np.linspace(0.0, 1.0, 4)
+    d, v = distill.spectrum(distill.rbf_gram(x, 0.2))
+    c2 = d ** (2 * np.arange(3)[:, None]) * (v.T @ (np.sin(2 * np.pi * x) + x)) ** 2
+    np.testing.assert_allclose(share, c2[:, :3].sum(axis=1) / c2.sum(axis=1), rtol=1e-9)

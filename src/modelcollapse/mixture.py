@@ -75,6 +75,7 @@ from ._validate import (
     check_confidence,
     check_covariance,
     check_int,
+    check_int_array,
     check_real,
     check_scalar,
 )
@@ -121,10 +122,14 @@ def _mixture(weights, means, covariances):
                              f"covariances={covariances!r}")
         c = v[:, None, None]
     else:
+        if check_real("covariances", covariances).shape != (k, dim, dim):
+            raise ValueError(f"covariances must have shape (K, d, d) = ({k}, {dim}, {dim}) to "
+                             f"match means of shape {m.shape}, got shape "
+                             f"{np.shape(covariances)}")
         c, eig, _ = check_covariance("covariances", covariances)
-        if c.shape != (k, dim, dim) or np.any(eig <= 0):
+        if np.any(eig <= 0):
             raise ValueError(f"covariances must be K = {k} positive definite ({dim}, {dim}) "
-                             f"matrices, got shape {np.shape(covariances)}")
+                             f"matrices, got covariances={covariances!r}")
     return w / w.sum(), m, c, one_dim
 
 
@@ -573,11 +578,7 @@ def expected_total_variance(n, N, total_variance0, *, reg_covar=1e-6, dim=1):
     >>> float(expected_total_variance(1, 10, 1.0, reg_covar=0.0))
     0.9
     """
-    gens = np.asarray(n)
-    if gens.dtype.kind not in "iu":
-        raise TypeError(f"n must be an integer or integer array, got n={n!r}")
-    if np.any(gens < 0):
-        raise ValueError(f"n must be an integer >= 0, got n={n!r}")
+    gens = check_int_array("n", n, minimum=0)
     size = check_int("N", N, minimum=2)
     v0 = check_scalar("total_variance0", total_variance0)
     rho = check_scalar("reg_covar", reg_covar, strict=False)

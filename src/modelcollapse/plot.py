@@ -378,7 +378,8 @@ def self_distillation(t=60, *, n_points=30, bandwidth=0.2, ridge=0.05, noise=0.3
     from . import distill
 
     t = check_int("t", t, minimum=0)
-    x = np.linspace(0.0, 1.0, check_int("n_points", n_points, minimum=1))
+    x = np.linspace(0.0, 1.0, check_int("n_points", n_points, minimum=2,
+                                        why=" (one point gives f0 = 0: no share to draw)"))
     ridge = check_scalar("ridge", ridge)
     replicates = _replicates(replicates)
     gram = distill.rbf_gram(x, bandwidth)
@@ -391,10 +392,17 @@ def self_distillation(t=60, *, n_points=30, bandwidth=0.2, ridge=0.05, noise=0.3
     fig.set_size_inches(12, 4.4)
     left, right = fig.subplots(1, 2)
     left.plot(rounds, distill.effective_directions(d, ridge, rounds), label=r"$\sum_k \lambda_k^t$")
-    coeff2 = distill.shrinkage(d, ridge, rounds) ** 2 * z**2
+    # the share of ||y_t||^2 in log space: lambda^(2t) z^2 underflows to 0 for every
+    # direction at a large ridge, while the share itself tends to the top direction's
+    from scipy.special import logsumexp
+
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        log_lam = -np.log1p(ridge / d)
+        log_c2 = np.where(rounds[:, None] == 0, 0.0, 2 * rounds[:, None] * log_lam)
+        log_c2 = log_c2 + np.log(z**2)
+    share = np.exp(logsumexp(log_c2[:, :3], axis=1) - logsumexp(log_c2, axis=1))
     twin = left.twinx()
-    twin.plot(rounds, coeff2[:, :3].sum(axis=1) / coeff2.sum(axis=1), "C1--",
-              label="share of the top 3 directions")
+    twin.plot(rounds, share, "C1--", label="share of the top 3 directions")
     twin.set(ylabel=r"share of $\|\hat y_t\|^2$", ylim=(0, 1.05))
     left.set(title=f"Collapse onto the top eigen-directions (c = {ridge})",
              xlabel="round $t$", ylabel="effective directions")
