@@ -158,3 +158,44 @@ def test_bad_input_names_the_parameter(call, match):
 def test_wrong_types_name_the_parameter(call, match):
     with pytest.raises(TypeError, match=match):
         call()
+
+
+def test_simulate_with_huge_noise_overflows_to_inf_not_nan():
+    # the noise used to enter the Cholesky solve unscaled: inf - inf = NaN there
+    g = distill.rbf_gram([0.0, 0.5, 1.0], 0.5)
+    chain = distill.simulate(3, g, [1.0, 0.0, -1.0], ridge=0.1, noise=1e308, replicates=2,
+                             rng=0)
+    assert not np.isnan(chain.predictions).any()
+    np.testing.assert_array_equal(chain.predictions[:, 0], [[1.0, 0.0, -1.0]] * 2)
+    # the noise enters linearly: the same draws at s and 2s, about the noise-free path
+    path = [distill.simulate(3, g, [1.0, 0.0, -1.0], ridge=0.1, noise=s, replicates=2,
+                             rng=0).predictions for s in (0.0, 1.0, 2.0)]
+    np.testing.assert_allclose(path[2] - path[0], 2 * (path[1] - path[0]), rtol=1e-12,
+                               atol=1e-15)
+
+
+def test_a_coefficient_length_mismatch_names_both_arrays():
+    with pytest.raises(ValueError, match=r"coefficients .*as in eigenvalues"):
+        distill.squared_norm([1.0, 2.0, 3.0], [1.0], 1.0, 1)
+
+
+def test_extreme_bandwidths_and_ridges_give_exact_limits_without_warnings():
+    # h**2 underflowed to 0 (0/0 = NaN on the diagonal); far points overflowed the square
+    np.testing.assert_array_equal(distill.rbf_gram([0.0, 1.0], 1e-308), np.eye(2))
+    np.testing.assert_array_equal(distill.rbf_gram([1e200, -1e200], 1.0), np.eye(2))
+    # c/d overflows: lambda = 0, so every coefficient is gone after one round
+    np.testing.assert_array_equal(distill.shrinkage([1e-6, 1.0], 1e308, [0, 2]),
+                                  [[1.0, 1.0], [0.0, 0.0]])
+    assert distill.expected_squared_error([1e-6, 1.0], [1.0, 2.0], 1e308, 2, noise=1.0) == 5.0
+
+
+def test_expected_squared_error_with_huge_noise_is_inf_where_noise_enters():
+    # s**2 raised Python's OverflowError at s = 1e308
+    out = distill.expected_squared_error([0.0, 1.0], [1.0, 1.0], 1.0, [0, 1], noise=1e308)
+    np.testing.assert_array_equal(out, [0.0, np.inf])
+    assert distill.expected_squared_error([0.0], [2.0], 1.0, 3, noise=1e308) == 4.0
+    # huge coefficients: the t = 0 bias and a vanished direction are 0, not 0 * inf = NaN
+    np.testing.assert_array_equal(
+        distill.expected_squared_error([1.0], [1e200], 1.0, [0, 1]), [0.0, np.inf])
+    np.testing.assert_array_equal(
+        distill.squared_norm([0.0, 1.0], [1e200, 1.0], 1.0, [0, 1]), [np.inf, 0.25])

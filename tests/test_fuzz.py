@@ -284,6 +284,107 @@ def _ngram_run(draw, **more):
     out = {"loop": loop, "theory": theory}
     out.update({k: draw(v) for k, v in more.items()})
     return out
+# distill, kde, misspecified, mixture
+
+
+@st.composite
+def _spectrum(draw, coefficients=False):
+    """Gram eigenvalues (some may be 0) and, optionally, one coefficient per eigenvalue."""
+    k = draw(st.integers(1, 8))
+    out = {"eigenvalues": draw(st.lists(st.one_of(st.just(0.0), st.floats(1e-6, 50)),
+                                        min_size=k, max_size=k)),
+           "ridge": draw(POSITIVE), "t": draw(st.integers(0, 200))}
+    if coefficients:
+        out["coefficients"] = draw(st.lists(st.floats(-10, 10), min_size=k, max_size=k))
+    return out
+
+
+@st.composite
+def _distill_simulation(draw):
+    n = draw(st.integers(1, 5))
+    return {"t": draw(N_SMALL), "gram": draw(covariance(n)),
+            "f0": draw(st.lists(st.floats(-5, 5), min_size=n, max_size=n)),
+            "ridge": draw(POSITIVE), "noise": draw(st.floats(0, 3)),
+            "replicates": draw(st.integers(1, 3)), "rng": draw(SEED)}
+
+
+KDE_BANDWIDTH = st.one_of(POSITIVE, st.sampled_from(["scott", "silverman"]))
+
+
+@st.composite
+def _kde_closed(draw, policy=False):
+    out = {"n": draw(N), "M": draw(st.integers(2, 1000)), "bandwidth": draw(KDE_BANDWIDTH),
+           "sigma": draw(POSITIVE)}
+    if policy:
+        # accumulating has a closed form for a fixed bandwidth only
+        fixed = not isinstance(out["bandwidth"], str)
+        out["policy"] = draw(st.sampled_from(["replace", "accumulate"] if fixed else ["replace"]))
+    return out
+
+
+def _d0():
+    """Laws with a finite fourth moment: scipy's and the package's normal mixture."""
+    from modelcollapse import misspecified
+
+    loc, scale = st.floats(-5, 5), st.floats(0.1, 5)
+    return st.one_of(
+        st.builds(scipy.stats.norm, loc, scale),
+        st.builds(scipy.stats.laplace, loc, scale),
+        st.builds(scipy.stats.logistic, loc, scale),
+        st.builds(scipy.stats.uniform, loc, scale),
+        st.builds(lambda df, s: scipy.stats.t(df, scale=s), st.floats(4.5, 30), scale),
+        st.builds(lambda a, b: misspecified.normal_mixture([a, 1 - a], [-b, b], [1.0, 0.5]),
+                  st.floats(0.05, 0.95), st.floats(0, 4)),
+    )
+
+
+@st.composite
+def _normal_mixture(draw):
+    K = draw(st.integers(1, 4))
+    return {"weights": draw(st.lists(st.floats(0.01, 1), min_size=K, max_size=K)),
+            "means": draw(st.lists(st.floats(-10, 10), min_size=K, max_size=K)),
+            "scales": draw(st.lists(st.floats(0.05, 5), min_size=K, max_size=K))}
+
+
+@st.composite
+def _gmm(draw, suffix="", K=None, d=None):
+    """One Gaussian mixture: 1-D (variances) when d == 0, else (K, d) means, (K, d, d)."""
+    K = draw(st.integers(1, 3)) if K is None else K
+    d = draw(st.integers(0, 2)) if d is None else d
+    if d == 0:
+        means = draw(st.lists(st.floats(-5, 5), min_size=K, max_size=K))
+        covs = draw(st.lists(st.floats(0.05, 5), min_size=K, max_size=K))
+    else:
+        means = [draw(st.lists(st.floats(-5, 5), min_size=d, max_size=d)) for _ in range(K)]
+        covs = [draw(covariance(d)) for _ in range(K)]
+    return {f"weights{suffix}": draw(probabilities(K, K)), f"means{suffix}": means,
+            f"covariances{suffix}": covs}
+
+
+@st.composite
+def _gmm_pair(draw):
+    d = draw(st.integers(0, 2))
+    return {**draw(_gmm("1", d=d)), **draw(_gmm("2", d=d))}
+
+
+@st.composite
+def _fit_em(draw):
+    d = draw(st.integers(0, 2))
+    start = draw(_gmm(d=d))
+    K = len(start["weights"])
+    R, size = draw(st.integers(1, 3)), draw(st.integers(max(2, K), 30))
+    shape = (R, size) if d == 0 else (R, size, d)
+    x = draw(st.lists(st.floats(-10, 10), min_size=int(np.prod(shape)),
+                      max_size=int(np.prod(shape))))
+    return {"x": np.reshape(x, shape), **start, "max_iter": draw(st.integers(1, 20))}
+
+
+@st.composite
+def _mixture_simulation(draw):
+    mix = draw(_gmm())
+    return {"n": draw(N_SMALL), "N": draw(st.integers(max(2, len(mix["weights"])), 20)), **mix,
+            "replicates": draw(st.integers(1, 3)), "init": draw(st.sampled_from(["warm", "truth"])),
+            "max_iter": draw(st.integers(1, 20)), "rng": draw(SEED)}
 
 
 GAUSSIAN = {"n": N, "M": SCHEDULE, "sigma": POSITIVE, "fit": FIT}
@@ -489,6 +590,90 @@ TABLE = {
                                  replicates=st.integers(2, 20), rng=SEED, cost=5),
     "plot.w2_schedules": fuzz(n=st.integers(1, 8), M0=st.integers(2, 6),
                               replicates=st.integers(2, 10), rng=SEED, cost=5),
+    # distill
+    "distill.effective_directions": fuzz(_spectrum(), vectorised=("t",)),
+    "distill.expected_squared_error": fuzz(_spectrum(coefficients=True).flatmap(
+        lambda kw: st.fixed_dictionaries({**{k: st.just(v) for k, v in kw.items()},
+                                          "noise": st.floats(0, 3)})), vectorised=("t",)),
+    "distill.rbf_gram": fuzz(x=SAMPLE_1D, bandwidth=POSITIVE),
+    "distill.shrinkage": fuzz(_spectrum(), vectorised=("t",)),
+    "distill.simulate": fuzz(_distill_simulation()),
+    "distill.spectrum": fuzz(gram=st.integers(1, 5).flatmap(covariance)),
+    "distill.squared_norm": fuzz(_spectrum(coefficients=True), vectorised=("t",)),
+    "distill.DistillChain": skip(SKIP_RESULT),
+    # kde
+    "kde.bandwidth_factor": fuzz(rule=st.sampled_from(["scott", "silverman"]),
+                                 N=st.integers(2, 10**9), vectorised=("N",)),
+    "kde.expected_sample_variance": fuzz(_kde_closed(), vectorised=("n",)),
+    "kde.expected_test_density": fuzz(n=st.integers(1, 300), bandwidth=POSITIVE, sigma=POSITIVE,
+                                      policy=st.sampled_from(["replace", "accumulate"])),
+    "kde.sample_variance": fuzz(_kde_closed(policy=True), vectorised=("n",)),
+    "kde.simulate": fuzz(n=N_SMALL, M=st.integers(2, 12), bandwidth=KDE_BANDWIDTH,
+                         mu=st.floats(-5, 5), sigma=POSITIVE,
+                         policy=st.sampled_from(["replace", "accumulate"]),
+                         replicates=st.integers(1, 3),
+                         test_points=st.one_of(st.none(), SAMPLE_1D), rng=SEED),
+    "kde.spread_growth_factor": fuzz(M=st.integers(2, 10**9),
+                                     rule=st.sampled_from(["scott", "silverman"]),
+                                     vectorised=("M",)),
+    "kde.KDEChain": skip(SKIP_RESULT),
+    # misspecified
+    "misspecified.first_fit": fuzz(M=st.integers(2, 10**6), D0=_d0()),
+    "misspecified.kurtosis_loss": fuzz(M=st.integers(2, 10**6), D0=_d0()),
+    "misspecified.mean_squared_error": fuzz(n=N, M=M, D0=_d0(), vectorised=("n",)),
+    "misspecified.normal_mixture": fuzz(_normal_mixture()),
+    "misspecified.quantile_correlation": fuzz(D0=_d0(), cost=2),
+    "misspecified.sample_variance": fuzz(n=N, M=M, D0=_d0(), vectorised=("n",)),
+    "misspecified.sigma2_variance": fuzz(n=N, M=M, D0=_d0(), vectorised=("n",)),
+    "misspecified.simulate": fuzz(n=N_SMALL, M=st.integers(2, 20), D0=_d0(),
+                                  replicates=st.integers(1, 3),
+                                  method=st.sampled_from(["sufficient", "samples"]), fit=FIT,
+                                  rng=SEED),
+    "misspecified.tail_loss": fuzz(M=st.integers(2, 10**6), D0=_d0(),
+                                   level=st.floats(0.01, 0.999)),
+    "misspecified.w2_floor": fuzz(D0=_d0(), cost=2),
+    "misspecified.w2_squared": fuzz(D0=_d0(), mean=st.floats(-10, 10), var=POSITIVE,
+                                    vectorised=("mean",), cost=2),
+    "misspecified.FirstFit": skip(SKIP_RESULT),
+    "misspecified.KurtosisLoss": skip(SKIP_RESULT),
+    "misspecified.MisspecifiedChain": skip(SKIP_RESULT),
+    "misspecified.TailLoss": skip(SKIP_RESULT),
+    # mixture
+    "mixture.expected_total_variance": fuzz(n=N, N=st.integers(2, 10**6),
+                                            total_variance0=POSITIVE, reg_covar=st.floats(0, 1),
+                                            dim=st.integers(1, 5), vectorised=("n",)),
+    "mixture.fit_em": fuzz(_fit_em()),
+    "mixture.l2_distance": fuzz(_gmm_pair()),
+    "mixture.sample": fuzz(_gmm().flatmap(lambda kw: st.fixed_dictionaries(
+        {**{k: st.just(v) for k, v in kw.items()}, "N": st.integers(1, 20),
+         "replicates": st.integers(1, 3), "rng": SEED}))),
+    "mixture.simulate": fuzz(_mixture_simulation(), cost=2),
+    "mixture.w2_upper_bound": fuzz(_gmm_pair(), cost=2),
+    "mixture.EMFit": skip(SKIP_RESULT),
+    "mixture.MixtureChain": skip(SKIP_RESULT),
+    "mixture.Proportion": skip(SKIP_RESULT),
+    # plot (the figures of distill, kde, misspecified, mixture and tails), at tiny sizes
+    "plot.functional_approximation": fuzz(n=st.integers(1, 4), M=st.integers(2, 6),
+                                          bandwidth=POSITIVE, sigma=POSITIVE,
+                                          tail_M=st.integers(2, 20),
+                                          replicates=st.integers(2, 10), rng=SEED, cost=10),
+    "plot.mad_phase_diagram": fuzz(n_real=st.integers(1, 5), max_ratio=st.floats(0.5, 5),
+                                   temperatures=st.tuples(st.floats(0.3, 0.9), st.floats(1.1, 2)),
+                                   resolution=st.integers(2, 5), n=st.integers(1, 5),
+                                   replicates=st.integers(2, 10), rng=SEED, cost=10),
+    "plot.mixture_trajectory": fuzz(_gmm(d=0).flatmap(lambda kw: st.fixed_dictionaries(
+        {**{k: st.just(v) for k, v in kw.items()}, "n": st.integers(1, 3),
+         "N": st.integers(max(2, len(kw["weights"])), 20), "replicates": st.integers(2, 5),
+         "rng": SEED})), cost=10),
+    "plot.self_distillation": fuzz(t=st.integers(1, 5), n_points=st.integers(2, 8),
+                                   bandwidth=POSITIVE, ridge=POSITIVE, noise=st.floats(0, 2),
+                                   replicates=st.integers(2, 10), rng=SEED, cost=10),
+    "plot.tails_sampling": fuzz(n=st.integers(1, 4), M=st.integers(2, 20), K=st.integers(2, 10),
+                                s=st.floats(0, 3), replicates=st.integers(2, 10), rng=SEED,
+                                cost=10),
+    "plot.zipf_scaling": fuzz(st.integers(2, 1000).flatmap(lambda K: st.fixed_dictionaries(
+        {"beta": st.floats(1.1, 3), "K": st.just(K), "cutoff": st.integers(1, K),
+         "clean": st.floats(0, 1), "replicates": st.integers(2, 10), "rng": SEED})), cost=10),
     # derivation: the framework derivation scripts are written in
     "derivation.align_limits": fuzz(expr=_expr()),
     "derivation.evaluate": fuzz(st.integers(1, 5).map(

@@ -248,3 +248,40 @@ def test_held_out_scores_do_not_depend_on_the_scoring_blocks(monkeypatch):
                           policy="accumulate")
     np.testing.assert_allclose(pieces.test_nll, whole.test_nll, rtol=1e-13)
     np.testing.assert_array_equal(pieces.sigma2, whole.sigma2)
+
+
+def test_closed_forms_overflow_to_inf_never_to_nan():
+    # a fixed bandwidth near 1e308: h^2 overflows; the n = 0 term has weight 0 and
+    # stays sigma^2 (it was 0 * inf = NaN, and inf - inf in the fixed-point form)
+    np.testing.assert_array_equal(kde.expected_sample_variance([0, 1], 10, 1e200), [1.0, np.inf])
+    np.testing.assert_array_equal(kde.sample_variance([0, 2], 10, 1e200), [1.0, np.inf])
+    assert kde.expected_sample_variance(3, 10, 0.5) == pytest.approx(
+        2.5 + 0.9**3 * (1 - 2.5), rel=1e-14)
+    # sqrt(2 pi (2 sigma^2 + n h^2)) overflowed to a Python OverflowError
+    assert kde.expected_test_density(1, 1e308) == 0.0
+    assert kde.expected_test_density(2, 1.0, sigma=1e308, policy="accumulate") == 0.0
+
+
+def test_expected_test_density_names_a_bad_scale():
+    with pytest.raises(TypeError, match=r"\bsigma\b"):
+        kde.expected_test_density(1, 1.0, sigma=[])
+    with pytest.raises(ValueError, match=r"\bbandwidth\b"):
+        kde.expected_test_density(1, [[1, 2], [3]])
+
+
+@pytest.mark.parametrize("kwargs", [{"bandwidth": 1e308}, {"bandwidth": 0.5, "sigma": 1e200},
+                                    {"bandwidth": 0.5, "mu": -1e200}])
+def test_simulate_refuses_scales_whose_squares_overflow(kwargs):
+    name = "mu" if "mu" in kwargs else "sigma" if "sigma" in kwargs else "bandwidth"
+    with pytest.raises(ValueError, match=rf"\b{name} must be at most 1e\+150"):
+        kde.simulate(2, 5, rng=0, **kwargs)
+    assert np.isfinite(kde.simulate(2, 5, bandwidth=1e150, sigma=1e150, rng=0).sigma2).all()
+
+
+def test_a_spread_beyond_float64_is_refused_not_returned_as_nan():
+    # Silverman's rule widens its own data geometrically: this chain's spread passes
+    # 1e308 near generation 3950 (overflow warnings, then NaN variances, before)
+    with pytest.raises(ValueError, match=r"\bn must be at most \d+ .* silverman bandwidth"):
+        kde.simulate(5000, 50, bandwidth="silverman", replicates=2, rng=0)
+    with pytest.raises(ValueError, match=r"n must be at most 0 .* callable bandwidth"):
+        kde.simulate(2, 10, bandwidth=lambda points: 1e200, rng=0)

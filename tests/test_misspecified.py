@@ -240,3 +240,7 @@ def test_bad_mixtures_are_refused():
         ms.normal_mixture([0.5, 0.5], [0, 1], [1, 0])
     with pytest.raises(ValueError, match="one length"):
         ms.normal_mixture([0.5, 0.5], [0, 1, 2], [1, 1])
+
+
+def test_w2_squared_to_a_far_gaussian_is_inf_without_a_warning():
+    assert ms.w2_squared(stats.norm(), 1e308, 1.0) == np.inf

@@ -329,3 +329,43 @@ def test_a_start_per_data_set_is_the_same_as_fitting_each_alone():
         np.testing.assert_allclose(together.means[r], alone.means[0], rtol=1e-12)
         np.testing.assert_allclose(together.covariances[r], alone.covariances[0], rtol=1e-12)
         assert together.iterations[r] == alone.iterations[0]
+
+
+def test_a_ragged_em_setting_is_refused_by_name():
+    # np.ndim raised numpy's own inhomogeneous-shape error before the check
+    x = mixture.sample(10, **TWO_1D, rng=0)
+    with pytest.raises(TypeError, match=r"\btol must be a real number"):
+        mixture.fit_em(x, **TWO_1D, tol=[[1, 2], [3]])
+    with pytest.raises(TypeError, match=r"\breg_covar\b"):
+        mixture.simulate(1, 10, **TWO_1D, reg_covar=[1e-6])
+
+
+def test_expected_total_variance_with_a_huge_floor_is_inf_not_nan():
+    # d rho N (1 - q^n) was evaluated as (d rho N) * 0 = inf * 0 at n = 0
+    out = mixture.expected_total_variance([0, 3], 10**6, 2.0, reg_covar=1e308)
+    np.testing.assert_array_equal(out, [2.0, np.inf])
+
+
+def test_a_floor_below_rounding_is_named_or_gives_a_finite_fit():
+    # collinear points: the fitted covariance is singular to rounding and a floor of
+    # 1e-308 does not restore it (numpy's LinAlgError escaped before)
+    line = np.array([[[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [0.3, 0.3]]])
+    with pytest.raises(ValueError, match=r"reg_covar is too small .* got reg_covar=1e-308"):
+        mixture.fit_em(line, [1.0], [[0.0, 0.0]], [np.eye(2)], reg_covar=1e-308)
+    # a 1-D component on one repeated point: its density overflowed with a warning
+    fit = mixture.fit_em(np.array([[0.0, 2.0]]), [0.5, 0.5], [0.0, -4.0], [1.0, 1.0],
+                         reg_covar=1e-308, max_iter=3)
+    assert np.isfinite(fit.covariances).all() and np.isfinite(fit.means).all()
+
+
+def test_shape_errors_name_the_parameter_that_fixes_the_shape():
+    # means of dimension 3 against 1x1 covariances: the message named only covariances
+    with pytest.raises(ValueError, match=r"covariances must have shape .* match means"):
+        mixture.sample(3, [0.5, 0.5], np.zeros((2, 3)), [[[0.1]], [[0.1]]])
+    with pytest.raises(ValueError, match=r"covariances must have shape .* match means"):
+        mixture.sample(3, [0.5, 0.5], np.zeros((2, 3)), [1.0, 1.0])
+    # a ragged n raised numpy's own inhomogeneous-shape error
+    with pytest.raises(ValueError, match=r"\bn must be an integer"):
+        mixture.expected_total_variance([[1, 2], [3]], 10, 1.0)
+    with pytest.raises(TypeError, match=r"\bn must be an integer"):
+        mixture.expected_total_variance(1.5, 10, 1.0)

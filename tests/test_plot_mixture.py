@@ -42,3 +42,35 @@ def test_the_report_draws_the_em_trajectory_at_a_reduced_size():
     assert "mixture_trajectory" in names
     assert set(FIGURE_ARGUMENTS) <= names
     assert FIGURE_ARGUMENTS["mixture_trajectory"]["n"] < 2000
+@pytest.mark.parametrize(("func", "kwargs", "name"), [
+    (plot.mixture_trajectory, {"chain": 3}, "chain"),
+    (plot.mixture_trajectory, {"n": 1, "N": 5, "replicates": 1}, "replicates"),
+    (plot.self_distillation, {"t": float("nan")}, "t"),
+    (plot.self_distillation, {"n_points": 0}, "n_points"),
+    (plot.self_distillation, {"replicates": 1}, "replicates"),
+    (plot.functional_approximation, {"bandwidth": None}, "bandwidth"),
+    (plot.functional_approximation, {"tail_M": 1}, "tail_M"),
+    (plot.tails_sampling, {"n": float("nan")}, "n"),
+    (plot.zipf_scaling, {"clean": "1"}, "clean"),
+    (plot.zipf_scaling, {"beta": 1.0}, "beta"),
+    (plot.zipf_scaling, {"replicates": -1}, "replicates"),
+    (plot.mad_phase_diagram, {"temperatures": (2.0, 1.0)}, "temperatures"),
+    (plot.mad_phase_diagram, {"temperatures": [0.5, 0.5, 0.5]}, "temperatures"),
+    (plot.mad_phase_diagram, {"max_ratio": 1e308}, "max_ratio"),
+    (plot.mad_phase_diagram, {"n_real": "1"}, "n_real"),
+])
+def test_figure_arguments_are_checked_by_name_before_any_work(func, kwargs, name):
+    with pytest.raises((TypeError, ValueError), match=rf"\b{name}\b"):
+        func(**kwargs)
+
+
+def test_self_distillation_share_survives_a_ridge_that_underflows_every_coefficient():
+    # lambda^(2t) z^2 underflowed to 0 in every direction: 0/0 (a RuntimeWarning) for
+    # the share; in log space it is the top directions' share, in [0, 1]
+    fig = plot.self_distillation(t=2, n_points=4, ridge=1e308, replicates=2)
+    share = fig.axes[-1].get_lines()[0].get_ydata()
+    # at a ridge c >> d, lambda_k^(2t) is d_k^(2t) / c^(2t): the common factor cancels
+    x = np.linspace(0.0, 1.0, 4)
+    d, v = distill.spectrum(distill.rbf_gram(x, 0.2))
+    c2 = d ** (2 * np.arange(3)[:, None]) * (v.T @ (np.sin(2 * np.pi * x) + x)) ** 2
+    np.testing.assert_allclose(share, c2[:, :3].sum(axis=1) / c2.sum(axis=1), rtol=1e-9)

@@ -303,7 +303,8 @@ def check_scalar(name, value, *, minimum=0.0, strict=True):
     Strings, booleans and arrays of more than one entry are rejected
     (``TypeError``); numpy scalars and 0-d arrays are accepted.
     """
-    if isinstance(value, str | bool | np.bool_) or np.ndim(value) != 0:
+    # a list or tuple is never one number (and np.ndim raises on a ragged one)
+    if isinstance(value, str | bool | np.bool_ | list | tuple) or np.ndim(value) != 0:
         raise TypeError(f"{name} must be a real number, got {name}={_shown(value)}")
     number = float(check_real(name, value))
     if number < minimum or (strict and number == minimum):

@@ -55,6 +55,7 @@ import numpy as np
 from scipy import linalg
 
 from ._rng import as_generator, seed_entropy
+from ._special import times_square
 from ._validate import (
     check_covariance,
     check_int,
@@ -88,8 +89,8 @@ def _eigenvalues(eigenvalues):
 
 
 def _log_factor(d, ridge):
-    """log(d/(d + c)) per direction, -inf where d = 0 (no warning)."""
-    with np.errstate(divide="ignore"):
+    """log(d/(d + c)) per direction, -inf where d = 0 or c/d overflows (no warning)."""
+    with np.errstate(divide="ignore", over="ignore"):
         return -np.log1p(ridge / d)
 
 
@@ -175,7 +176,7 @@ def _coefficients(coefficients, d):
     if z.ndim == 0 or z.shape[-1] != d.shape[-1]:
         raise ValueError(
             "coefficients must have one entry per eigenvalue (last axis "
-            f"{d.shape[-1]}), got shape {z.shape}"
+            f"{d.shape[-1]}, as in eigenvalues), got shape {z.shape}"
         )
     return z
 
@@ -209,7 +210,7 @@ def squared_norm(eigenvalues, coefficients, ridge, t):
     """
     d, c, rounds = _checked(eigenvalues, ridge, t)
     z = _coefficients(coefficients, d)
-    return (_power(2 * _log_factor(d, c), rounds) * z**2).sum(axis=-1)
+    return times_square(z, _power(2 * _log_factor(d, c), rounds)).sum(axis=-1)
 
 
 def expected_squared_error(eigenvalues, coefficients, ridge, t, noise=0.0):
@@ -256,12 +257,13 @@ def expected_squared_error(eigenvalues, coefficients, ridge, t, noise=0.0):
     s = check_scalar("noise", noise, strict=False)
     log_lam = _log_factor(d, c)
     with np.errstate(invalid="ignore"):
-        bias = np.where(rounds == 0, 0.0, np.expm1(rounds * log_lam)) ** 2 * z**2
+        shrunk = np.where(rounds == 0, 0.0, np.expm1(rounds * log_lam)) ** 2
         # lambda^2 (1 - lambda^{2t}) / (1 - lambda^2), by expm1 so lambda -> 1 keeps t
         lam2 = np.exp(2 * log_lam)
         var = np.where((rounds == 0) | (d == 0), 0.0,
                        lam2 * np.expm1(2 * rounds * log_lam) / np.expm1(2 * log_lam))
-    return (bias + s**2 * var).sum(axis=-1)
+    # times_square: a term of zero weight stays 0 where z^2 or s^2 overflows
+    return (times_square(z, shrunk) + times_square(s, var)).sum(axis=-1)
 
 
 def spectrum(gram):
@@ -321,8 +323,11 @@ def rbf_gram(x, bandwidth):
     if pts.ndim != 2 or pts.shape[0] < 1:
         raise ValueError(f"x must have shape (n,) or (n, p) with n >= 1, got shape {pts.shape}")
     h = check_scalar("bandwidth", bandwidth)
-    sq = ((pts[:, None, :] - pts[None, :, :]) ** 2).sum(axis=-1)
-    return np.exp(-sq / (2 * h**2))
+    # scaled before squaring: a tiny h or far-apart points give inf, i.e. a kernel of
+    # exactly 0, where h**2 underflowed to 0 (0/0 = NaN on the diagonal)
+    with np.errstate(over="ignore"):
+        sq = (((pts[:, None, :] - pts[None, :, :]) / h) ** 2).sum(axis=-1)
+    return np.exp(-0.5 * sq)
 
 
 @dataclass(frozen=True)
@@ -404,7 +409,10 @@ def simulate(t, gram, f0, *, ridge, noise=0.0, replicates=1, rng=None):
 
     so that it can be held against the eigenbasis closed forms
     (:func:`shrinkage`, :func:`expected_squared_error`). Round ``i`` draws one
-    ``(replicates, n)`` block of normals: same seed, same numbers.
+    ``(replicates, n)`` block of normals: same seed, same numbers. The map is
+    linear, so the noise-free path and the noise (at unit scale) are solved
+    together and the noise is scaled by :math:`s` at the end: a huge ``noise``
+    gives predictions of :math:`\pm\infty`, never NaN.
 
     Examples
     --------
@@ -424,11 +432,18 @@ def simulate(t, gram, f0, *, ridge, noise=0.0, replicates=1, rng=None):
     reps = check_int("replicates", replicates, minimum=1)
     gen = as_generator(rng)
     factor = linalg.cho_factor(g + c * np.eye(n), lower=True)
-    out = np.empty((reps, rounds + 1, n))
-    out[:, 0] = y0
-    current = np.broadcast_to(y0, (reps, n)).T.copy()
+    # The map is linear: carry the noise-free path (column 0) and the noise at unit
+    # scale (columns 1..reps) and scale by s only at the end, so that a large s
+    # overflows to +-inf in the predictions, never to inf - inf inside a solve.
+    current = np.zeros((n, reps + 1))
+    current[:, 0] = y0
+    path = np.empty((rounds + 1, n, reps + 1))
+    path[0] = current
     for i in range(1, rounds + 1):
-        targets = current + s * gen.standard_normal((n, reps)) if s > 0 else current
-        current = g @ linalg.cho_solve(factor, targets)
-        out[:, i] = current.T
+        if s > 0:
+            current[:, 1:] += gen.standard_normal((n, reps))
+        current = g @ linalg.cho_solve(factor, current)
+        path[i] = current
+    with np.errstate(over="ignore"):
+        out = np.ascontiguousarray(np.moveaxis(path[..., :1] + s * path[..., 1:], -1, 0))
     return DistillChain(out, y0.copy(), d, v, c, s, seed_entropy(gen))

@@ -39,6 +39,7 @@ from scipy import special
 
 from ._chain import FittedChain
 from ._rng import as_generator, seed_entropy
+from ._special import times_square
 from ._validate import check_choice, check_int, check_int_array, check_positive, check_real
 from .gaussian import _pool
 
@@ -203,8 +204,11 @@ def expected_sample_variance(n, M, bandwidth, sigma=1.0):
     n, M, rule, h, sigma = _closed(n, M, bandwidth, sigma)
     Mf = M.astype(np.float64)
     if rule == "fixed":
-        fixed = Mf * h**2
-        return _scalar(fixed + np.exp(n * np.log1p(-1.0 / Mf)) * (sigma**2 - fixed))
+        # a weighted sum of sigma^2 and M h^2 (weights q^n and 1 - q^n): no
+        # cancellation, and inf rather than inf - inf where a square overflows
+        log_q = n * np.log1p(-1.0 / Mf)
+        return _scalar(times_square(sigma, np.exp(log_q))
+                       + times_square(h, -np.expm1(log_q) * Mf))
     with np.errstate(over="ignore"):
         return _scalar(sigma**2 * np.exp(n * np.log(spread_growth_factor(M, rule))))
 
@@ -261,7 +265,8 @@ def sample_variance(n, M, bandwidth, sigma=1.0, *, policy="replace"):
     n, M, rule, h, sigma = _closed(n, M, bandwidth, sigma)
     if rule == "fixed":
         steps = n if policy == "replace" else special.digamma(n + 1.0) + np.euler_gamma
-        out = sigma**2 + steps * h**2
+        with np.errstate(over="ignore"):
+            out = times_square(sigma, 1.0) + times_square(h, steps)
         return _scalar(np.broadcast_to(out, np.broadcast_shapes(out.shape, M.shape)))
     if policy == "accumulate":
         raise ValueError(
@@ -333,15 +338,20 @@ def expected_test_density(n, bandwidth, sigma=1.0, *, policy="replace"):
     """
     check_choice("policy", policy, POLICIES)
     n = check_int("n", n, minimum=1)
-    if isinstance(bandwidth, str | bool | np.bool_) or callable(bandwidth) or np.ndim(bandwidth):
+    if isinstance(bandwidth, str | bool | np.bool_) or callable(bandwidth):
         raise TypeError(f"bandwidth must be a fixed number > 0, got bandwidth={bandwidth!r}")
-    h = float(check_positive("bandwidth", bandwidth))
-    sigma = float(check_positive("sigma", sigma))
+    h = check_positive("bandwidth", bandwidth, scalar=True)
+    sigma = check_positive("sigma", sigma, scalar=True)
+    # sqrt(2 sigma^2 + k h^2) as a hypot, so that no square overflows; at a scale near
+    # 1e308 the density is honestly 0
     if policy == "replace":
-        return float(1.0 / np.sqrt(2 * np.pi * (2 * sigma**2 + n * h**2)))
-    p = _depth_law(n)
-    k = np.arange(p.size)
-    return float(np.sum(p / np.sqrt(2 * np.pi * (2 * sigma**2 + k * h**2))))
+        p, k = 1.0, n
+    else:
+        p = _depth_law(n)
+        k = np.arange(p.size)
+    with np.errstate(over="ignore"):
+        width = np.sqrt(2 * np.pi) * np.hypot(np.sqrt(2) * sigma, np.sqrt(k) * h)
+    return float(np.sum(p / width))
 
 
 # --------------------------------------------------------------------------
@@ -408,13 +418,25 @@ def _bandwidth_fn(bandwidth):
             return out
 
         return "callable", user
-    h = float(check_positive("bandwidth", bandwidth)) if np.ndim(bandwidth) == 0 else None
-    if h is None:
+    if isinstance(bandwidth, list | tuple) or np.ndim(bandwidth) != 0:
         raise ValueError(
             f"bandwidth must be a number, 'scott', 'silverman' or a callable, "
             f"got bandwidth={bandwidth!r}"
         )
+    h = _in_range("bandwidth", check_positive("bandwidth", bandwidth, scalar=True))
     return "fixed", lambda points, count, var: np.full(points.shape[0], h)
+
+
+#: Largest |mu|, sigma and fixed bandwidth :func:`simulate` accepts: the squares
+#: and sums of M simulated points must stay within float64 (about 1e308).
+SCALE_MAX = 1e150
+
+
+def _in_range(name, value):
+    if abs(value) > SCALE_MAX:
+        raise ValueError(f"{name} must be at most {SCALE_MAX:g} in absolute value for a "
+                         f"simulation (squared points must stay finite), got {name}={value!r}")
+    return value
 
 
 def _log_kde(test, points, h):
@@ -484,6 +506,12 @@ def simulate(n, M, *, bandwidth, mu=0.0, sigma=1.0, policy="replace", replicates
     stream spawned from ``rng``: the blocks depend only on ``n``, ``M`` and
     ``replicates``, so the same seed gives the same numbers.
 
+    ``|mu|``, ``sigma`` and a fixed bandwidth are limited to :data:`SCALE_MAX`
+    (squared points must stay within float64). A chain whose spread still
+    leaves the float64 range (a data-driven bandwidth over thousands of
+    generations: :func:`spread_growth_factor`) raises ``ValueError`` naming
+    the last generation it reached, rather than returning NaN.
+
     Examples
     --------
     >>> chain = simulate(5, 50, bandwidth=0.2, replicates=3, rng=0)
@@ -494,8 +522,8 @@ def simulate(n, M, *, bandwidth, mu=0.0, sigma=1.0, policy="replace", replicates
     """
     n = check_int("n", n, minimum=0)
     M = check_int("M", M, minimum=2, why=_WHY_M)
-    mu = float(check_real("mu", mu))
-    sigma = float(check_positive("sigma", sigma))
+    mu = _in_range("mu", check_real("mu", mu, scalar=True))
+    sigma = _in_range("sigma", check_positive("sigma", sigma, scalar=True))
     check_choice("policy", policy, POLICIES)
     replicates = check_int("replicates", replicates, minimum=1)
     rule, fn = _bandwidth_fn(bandwidth)
@@ -518,7 +546,7 @@ def simulate(n, M, *, bandwidth, mu=0.0, sigma=1.0, policy="replace", replicates
         stop = min(replicates, start + rows)
         block = slice(start, stop)
         scores = (nll[block], density[block]) if test is not None else None
-        _simulate_block(child, stop - start, n, M, mu, sigma, policy, fn, test,
+        _simulate_block(child, stop - start, n, M, mu, sigma, policy, rule, fn, test,
                         means[block], variances[block], widths[block], scores, last[block])
     for arr in (means, variances, widths, nll, density, last):
         if arr is not None:
@@ -528,8 +556,8 @@ def simulate(n, M, *, bandwidth, mu=0.0, sigma=1.0, policy="replace", replicates
                     seed_entropy=seed_entropy(gen), policy=policy)
 
 
-def _simulate_block(gen, rows, n, M, mu, sigma, policy, fn, test, means, variances, widths,
-                    scores, last):
+def _simulate_block(gen, rows, n, M, mu, sigma, policy, rule, fn, test, means, variances,
+                    widths, scores, last):
     """One block of chains, generation by generation; results written in place."""
     size = M * (n + 1) if policy == "accumulate" else M
     pool = np.empty((rows, size))
@@ -556,9 +584,16 @@ def _simulate_block(gen, rows, n, M, mu, sigma, policy, fn, test, means, varianc
             pool[:, (i + 1) * M : (i + 2) * M] = new
         else:
             pool[:] = new
-        means[:, i + 1] = new.mean(axis=1)
-        variances[:, i + 1] = new.var(axis=1, ddof=1)
-        m2_new = variances[:, i + 1] * (M - 1)
-        stats = (_pool(*stats, M, means[:, i + 1], m2_new) if policy == "accumulate"
-                 else (M, means[:, i + 1], m2_new))
+        with np.errstate(over="ignore", invalid="ignore"):
+            means[:, i + 1] = new.mean(axis=1)
+            variances[:, i + 1] = new.var(axis=1, ddof=1)
+            m2_new = variances[:, i + 1] * (M - 1)
+            stats = (_pool(*stats, M, means[:, i + 1], m2_new) if policy == "accumulate"
+                     else (M, means[:, i + 1], m2_new))
+        if not (np.all(np.isfinite(variances[:, i + 1])) and np.all(np.isfinite(stats[2]))):
+            # a data-driven bandwidth widens its own data geometrically (spread_growth_factor)
+            raise ValueError(
+                f"n must be at most {i} for this chain: the spread of generation {i + 1} "
+                f"left the float64 range under the {rule} bandwidth, got n={n}"
+            )
     last[:] = pool[:, n * M :] if policy == "accumulate" else pool

@@ -602,7 +602,8 @@ def w2_squared(D0, mean, var):
         raise ValueError(f"var must be finite and > 0, got var={var!r}")
     c = quantile_correlation(D0)
     s = np.sqrt(var)
-    return _scalar(np.maximum(var_d0 + (m - mean) ** 2 + var - 2 * s * c, 0.0))
+    with np.errstate(over="ignore"):  # a far Gaussian is honestly at distance inf
+        return _scalar(np.maximum(var_d0 + (m - mean) ** 2 + var - 2 * s * c, 0.0))
 
 
 def w2_floor(D0):

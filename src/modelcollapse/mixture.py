@@ -75,6 +75,7 @@ from ._validate import (
     check_confidence,
     check_covariance,
     check_int,
+    check_int_array,
     check_real,
     check_scalar,
 )
@@ -121,10 +122,14 @@ def _mixture(weights, means, covariances):
                              f"covariances={covariances!r}")
         c = v[:, None, None]
     else:
+        if check_real("covariances", covariances).shape != (k, dim, dim):
+            raise ValueError(f"covariances must have shape (K, d, d) = ({k}, {dim}, {dim}) to "
+                             f"match means of shape {m.shape}, got shape "
+                             f"{np.shape(covariances)}")
         c, eig, _ = check_covariance("covariances", covariances)
-        if c.shape != (k, dim, dim) or np.any(eig <= 0):
+        if np.any(eig <= 0):
             raise ValueError(f"covariances must be K = {k} positive definite ({dim}, {dim}) "
-                             f"matrices, got shape {np.shape(covariances)}")
+                             f"matrices, got covariances={covariances!r}")
     return w / w.sum(), m, c, one_dim
 
 
@@ -192,13 +197,35 @@ def _em(x, w, m, c, tol, max_iter, reg_covar):
         if idx.size == 0:
             break
         xa = x[idx]
-        norm, resp = _e_step(xa, w[idx], m[idx], np.linalg.cholesky(c[idx]))
+        with np.errstate(over="ignore", invalid="ignore"):
+            norm, resp = _e_step(xa, w[idx], m[idx], _cholesky(c[idx], reg_covar))
+        if not np.all(np.isfinite(norm)):
+            raise _degenerate(reg_covar)
         w[idx], m[idx], c[idx] = _m_step(xa, resp, reg_covar)
         iterations[idx] += 1
         done = np.abs(norm - bound[idx]) < tol
         bound[idx] = norm
         active[idx[done]] = False
     return w, m, c, iterations, ~active
+
+
+def _cholesky(c, reg_covar):
+    """Cholesky factors of fitted covariances; a floor lost in rounding is named."""
+    try:
+        return np.linalg.cholesky(c)
+    except np.linalg.LinAlgError:
+        raise _degenerate(reg_covar) from None
+
+
+def _degenerate(reg_covar):
+    # A component fitted to fewer than d + 1 distinct points has a singular
+    # covariance; only the floor keeps it positive definite, and a floor far below
+    # the data's rounding (e.g. 1e-300) does not: its density over- or underflows.
+    return ValueError(
+        "reg_covar is too small for this data: a fitted covariance is singular to "
+        "float64 precision (a component collapsed onto fewer than d + 1 points); use a "
+        f"floor of about 1e-6 times the data's variance, got reg_covar={reg_covar!r}"
+    )
 
 
 @dataclass(frozen=True)
@@ -245,7 +272,9 @@ def fit_em(x, weights, means, covariances, *, tol=1e-3, max_iter=100, reg_covar=
     max_iter : int, optional
         At most this many EM iterations (``>= 1``).
     reg_covar : float, optional
-        Floor :math:`\rho > 0` added to every covariance's diagonal.
+        Floor :math:`\rho > 0` added to every covariance's diagonal. A floor far
+        below the data's rounding (e.g. ``1e-300``) can leave a collapsed
+        component's covariance singular: ``ValueError`` naming ``reg_covar``.
 
     Returns
     -------
@@ -549,18 +578,16 @@ def expected_total_variance(n, N, total_variance0, *, reg_covar=1e-6, dim=1):
     >>> float(expected_total_variance(1, 10, 1.0, reg_covar=0.0))
     0.9
     """
-    gens = np.asarray(n)
-    if gens.dtype.kind not in "iu":
-        raise TypeError(f"n must be an integer or integer array, got n={n!r}")
-    if np.any(gens < 0):
-        raise ValueError(f"n must be an integer >= 0, got n={n!r}")
+    gens = check_int_array("n", n, minimum=0)
     size = check_int("N", N, minimum=2)
     v0 = check_scalar("total_variance0", total_variance0)
     rho = check_scalar("reg_covar", reg_covar, strict=False)
     d = check_int("dim", dim, minimum=1)
     log_q = np.log1p(-1.0 / size)
     qn = np.exp(gens * log_q)
-    return v0 * qn + d * rho * size * (-np.expm1(gens * log_q))
+    # N (1 - q^n) first: 0 at n = 0, so a floor near 1e308 overflows to inf, not 0 * inf
+    with np.errstate(over="ignore"):
+        return v0 * qn + d * rho * (size * -np.expm1(gens * log_q))
 
 
 # ---------------------------------------------------------------- the chain
@@ -768,7 +795,7 @@ def simulate(n, N, *, weights, means, covariances, replicates=1, init="warm", to
     ws[:, 0], ms[:, 0], cs[:, 0] = w0, m0, c0
     for i in range(gens):
         w, m, c = ws[:, i], ms[:, i], cs[:, i]
-        x = _draw(gen, w, m, np.linalg.cholesky(c), size)
+        x = _draw(gen, w, m, _cholesky(c, reg_covar), size)
         start = (w, m, c) if init == "warm" else (ws[:, 0], ms[:, 0], cs[:, 0])
         fitted = _em(x, *(a.copy() for a in start), tol, max_iter, reg_covar)
         ws[:, i + 1], ms[:, i + 1], cs[:, i + 1], iterations[:, i], converged[:, i] = fitted

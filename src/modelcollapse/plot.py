@@ -22,7 +22,7 @@ from scipy import stats
 
 from . import discrete, gaussian, kde, misspecified, policies, regression
 from ._policy import check_fresh
-from ._validate import check_int, check_positive, check_real
+from ._validate import check_int, check_positive, check_real, check_scalar
 from .schedule import Constant, Linear, Power, sizes_at_least
 
 __all__ = [
@@ -440,7 +440,12 @@ def mixture_trajectory(n=2000, N=1000, *, replicates=200, rng=0, chain=None,
 
     if chain is None:
         chain = mixture.simulate(n, N, weights=weights, means=means, covariances=covariances,
-                                 replicates=replicates, rng=rng)
+                                 replicates=_replicates(replicates), rng=rng)
+    elif not isinstance(chain, mixture.MixtureChain) or chain.dim != 1:
+        raise TypeError(f"chain must be a MixtureChain of a 1-D mixture (from "
+                        f"modelcollapse.mixture.simulate), or None, got chain={chain!r}")
+    else:
+        _replicates(chain.replicates)
     gens = np.arange(chain.n + 1)
     fig, _ = _figure()
     fig.clear()
@@ -505,7 +510,11 @@ def self_distillation(t=60, *, n_points=30, bandwidth=0.2, ridge=0.05, noise=0.3
     """
     from . import distill
 
-    x = np.linspace(0.0, 1.0, n_points)
+    t = check_int("t", t, minimum=0)
+    x = np.linspace(0.0, 1.0, check_int("n_points", n_points, minimum=2,
+                                        why=" (one point gives f0 = 0: no share to draw)"))
+    ridge = check_scalar("ridge", ridge)
+    replicates = _replicates(replicates)
     gram = distill.rbf_gram(x, bandwidth)
     f0 = np.sin(2 * np.pi * x) + x
     d, v = distill.spectrum(gram)
@@ -516,10 +525,17 @@ def self_distillation(t=60, *, n_points=30, bandwidth=0.2, ridge=0.05, noise=0.3
     fig.set_size_inches(12, 4.4)
     left, right = fig.subplots(1, 2)
     left.plot(rounds, distill.effective_directions(d, ridge, rounds), label=r"$\sum_k \lambda_k^t$")
-    coeff2 = distill.shrinkage(d, ridge, rounds) ** 2 * z**2
+    # the share of ||y_t||^2 in log space: lambda^(2t) z^2 underflows to 0 for every
+    # direction at a large ridge, while the share itself tends to the top direction's
+    from scipy.special import logsumexp
+
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        log_lam = -np.log1p(ridge / d)
+        log_c2 = np.where(rounds[:, None] == 0, 0.0, 2 * rounds[:, None] * log_lam)
+        log_c2 = log_c2 + np.log(z**2)
+    share = np.exp(logsumexp(log_c2[:, :3], axis=1) - logsumexp(log_c2, axis=1))
     twin = left.twinx()
-    twin.plot(rounds, coeff2[:, :3].sum(axis=1) / coeff2.sum(axis=1), "C1--",
-              label="share of the top 3 directions")
+    twin.plot(rounds, share, "C1--", label="share of the top 3 directions")
     twin.set(ylabel=r"share of $\|\hat y_t\|^2$", ylim=(0, 1.05))
     left.set(title=f"Collapse onto the top eigen-directions (c = {ridge})",
              xlabel="round $t$", ylabel="effective directions")
@@ -562,6 +578,11 @@ def functional_approximation(n=30, M=10, *, bandwidth=0.5, sigma=1.0, tail_M=200
 
     Returns one :class:`~matplotlib.figure.Figure`.
     """
+    n = check_int("n", n, minimum=0)
+    M = check_int("M", M, minimum=2, why=" (a spread is fitted to M >= 2 points)")
+    bandwidth = check_scalar("bandwidth", bandwidth)
+    check_int("tail_M", tail_M, minimum=2, why=" (a variance is fitted to M >= 2 points)")
+    replicates = _replicates(replicates)
     fig, _ = _figure()
     fig.clear()
     fig.set_size_inches(11, 4.4)
@@ -641,7 +662,8 @@ def tails_sampling(n=30, M=200, K=30, *, s=1.0, replicates=100, rng=0):
     from matplotlib.figure import Figure
 
     p0 = discrete.zipf_p0(K, s)
-    gens = np.arange(n + 1)
+    gens = np.arange(check_int("n", n, minimum=0) + 1)
+    replicates = _replicates(replicates)
     streams = as_generator(rng).bit_generator.seed_seq.spawn(len(_SAMPLERS))
     fig = Figure(figsize=(11, 4.2), layout="constrained")
     left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
@@ -685,6 +707,10 @@ def zipf_scaling(beta=2.0, K=10**5, *, cutoff=30, clean=0.05, replicates=200, rn
     from . import tails
     from ._rng import as_generator
 
+    beta = check_scalar("beta", beta, minimum=1.0)
+    cutoff = check_int("cutoff", cutoff, minimum=1)
+    clean = check_scalar("clean", clean, minimum=0.0, strict=False)
+    replicates = _replicates(replicates)
     p = discrete.zipf_p0(K, beta)
     T = np.unique(np.logspace(0, 7, 29).astype(np.int64))
     simulated = T[T <= 10**5][::3]
@@ -713,6 +739,10 @@ def zipf_scaling(beta=2.0, K=10**5, *, cutoff=30, clean=0.05, replicates=200, rn
     return fig
 
 
+#: Largest synthetic-to-fresh ratio of the phase diagram (sizes up to 1e6 per fresh point).
+_MAX_RATIO = 1e6
+
+
 def mad_phase_diagram(n_real=10, *, max_ratio=10.0, temperatures=(0.5, 2.0), resolution=60,
                       n=100, replicates=400, rng=0):
     r"""Fresh data against sampling bias: the stationary fitted variance over (synthetic share, T).
@@ -728,12 +758,26 @@ def mad_phase_diagram(n_real=10, *, max_ratio=10.0, temperatures=(0.5, 2.0), res
     = \sigma^2`. Points: simulated mean fitted variance after ``n`` fits
     (:func:`~modelcollapse.tails.simulate_mad`) divided by the exact
     :func:`~modelcollapse.tails.mad_moments`, printed next to each point.
+    ``max_ratio`` is in :math:`(0.1, 10^6]`; ``temperatures`` is a pair
+    ``(low, high)``, :math:`0 < \text{low} < \text{high}`.
     """
     from . import tails
     from ._rng import as_generator
 
+    n_real = check_int("n_real", n_real, minimum=1)
+    max_ratio = check_scalar("max_ratio", max_ratio, minimum=0.1)
+    if max_ratio > _MAX_RATIO:
+        raise ValueError(f"max_ratio must be <= {_MAX_RATIO:g} (synthetic sizes are integers), "
+                         f"got max_ratio={max_ratio!r}")
+    temps = check_positive("temperatures", temperatures)
+    if temps.shape != (2,) or not temps[0] < temps[1]:
+        raise ValueError("temperatures must be a pair (low, high) with 0 < low < high, got "
+                         f"temperatures={temperatures!r}")
+    resolution = check_int("resolution", resolution, minimum=2)
+    check_int("n", n, minimum=1)
+    replicates = _replicates(replicates)
     ratios = np.logspace(-1, np.log10(max_ratio), resolution)
-    temps = np.linspace(*temperatures, resolution)
+    temps = np.linspace(*temps, resolution)
     synth = np.maximum(np.rint(ratios * n_real).astype(int), 1)
     rate = np.array([[tails.mad_growth_rate(n_real, int(size), temperature=t) for size in synth]
                      for t in temps])
