@@ -257,8 +257,9 @@ def replicate_floor(skewness, kurtosis, level, *, slack=SIZE_SLACK):
         floor = np.ceil(_edgeworth_excess(-float(special.ndtri(level / 2)), skewness, kurtosis)
                         / (slack * level))
     if not floor < 2**62:
-        raise ValueError(f"skewness and kurtosis too large for a finite replicate floor, got "
-                         f"skewness={skewness!r}, kurtosis={kurtosis!r}")
+        raise ValueError(f"skewness and kurtosis too large (or slack too small) for a finite "
+                         f"replicate floor, got skewness={skewness!r}, kurtosis={kurtosis!r}, "
+                         f"slack={slack!r}")
     return max(2, int(floor))
 
 
