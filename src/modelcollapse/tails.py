@@ -1399,4 +1399,4 @@ def accumulate_loss_probability(n, M, p, *, fresh=0.0):
     exponent = draws[n].astype(np.float64)
     n, p, exponent = np.broadcast_arrays(n, p, exponent)
     lost = np.where(n == 0, (p == 0).astype(np.float64), (1.0 - p) ** exponent)
-    return lost[()] if lost.ndim == 0 else lost
+    return discrete._scalar(lost)
