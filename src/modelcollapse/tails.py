@@ -373,6 +373,12 @@ def _nucleus_limit(p0, temperature, top_k, top_p):
     return out
 
 
+def _first_fit_law(M, p0, temperature, top_k, top_p):
+    """``M_0`` and the law ``q = transform(p0)`` that generation 0 is drawn from."""
+    M = check_int("M", M, minimum=1)
+    return M, transform(_vector("p0", p0), *_transform_args(temperature, top_k, top_p))
+
+
 def first_fit_loss_probability(M, p0, *, temperature=1.0, top_k=None, top_p=None):
     r"""Exact probability that each category is absent from generation 0 (lost by fit 1).
 
@@ -405,9 +411,7 @@ def first_fit_loss_probability(M, p0, *, temperature=1.0, top_k=None, top_p=None
     >>> first_fit_loss_probability(10, [0.5, 0.3, 0.2], top_k=2).round(6).tolist()
     [5.5e-05, 0.009095, 1.0]
     """
-    M = check_int("M", M, minimum=1)
-    p0 = _vector("p0", p0)
-    q = transform(p0, *_transform_args(temperature, top_k, top_p))
+    M, q = _first_fit_law(M, p0, temperature, top_k, top_p)
     return np.exp(special.xlog1py(M, -q))
 
 
@@ -434,8 +438,7 @@ def first_fit_support(M, p0, *, temperature=1.0, top_k=None, top_p=None):
     >>> round(float(first_fit_support(10, [0.5, 0.5], temperature=3.0)), 6)  # 2 (1 - 2^-10)
     1.998047
     """
-    M = check_int("M", M, minimum=1)
-    q = transform(_vector("p0", p0), *_transform_args(temperature, top_k, top_p))
+    M, q = _first_fit_law(M, p0, temperature, top_k, top_p)
     return expected_distinct(q, M)
 
 
@@ -1396,4 +1399,4 @@ def accumulate_loss_probability(n, M, p, *, fresh=0.0):
     exponent = draws[n].astype(np.float64)
     n, p, exponent = np.broadcast_arrays(n, p, exponent)
     lost = np.where(n == 0, (p == 0).astype(np.float64), (1.0 - p) ** exponent)
-    return lost[()] if lost.ndim == 0 else lost
+    return discrete._scalar(lost)

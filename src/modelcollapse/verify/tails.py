@@ -81,13 +81,24 @@ def tails_claims():
     zipf = discrete.zipf_p0(200, 1.5)
     cut = tails.tail_cut(zipf, 20, clean=0.2)
 
-    def two_type(T):
+    def two_type_loss(label, T):
         def observations(r, rng):
             chain = discrete.simulate(8, 15, [0.3, 0.7], replicates=r, rng=rng, keep="last",
                                       temperature=T)
             return chain.last[:, 0] == 0
 
-        return observations
+        return Claim(
+            name=f"tails.two_type_loss_{label}",
+            statement=f"P(p_{{8,1}} = 0) from the chain Binomial(M, g(c/M)), g tempered "
+                      f"(T = {T})",
+            reference=_MARCHI,
+            closed_form=lambda: tails.two_type_loss_probability(8, 15, 0.3, temperature=T),
+            observations=observations,
+            mutant=lambda: discrete.loss_probability(8, 15, 0.3),
+            mutant_label="the neutral Wright-Fisher chain (temperature ignored)",
+            parameters={"n": 8, "M": 15, "p": 0.3, "temperature": T},
+            replicates=300, test="proportion",
+        )
 
     def missing_mass(r, rng):
         seen = rng.multinomial(300, cut, size=r) > 0
@@ -182,28 +193,8 @@ def tails_claims():
             parameters={**params, "top_k": 3, "temperature": 1.5},
             replicates=7_000,
         ),
-        Claim(
-            name="tails.two_type_loss_cold",
-            statement="P(p_{8,1} = 0) from the chain Binomial(M, g(c/M)), g tempered (T = 0.7)",
-            reference=_MARCHI,
-            closed_form=lambda: tails.two_type_loss_probability(8, 15, 0.3, temperature=0.7),
-            observations=two_type(0.7),
-            mutant=lambda: discrete.loss_probability(8, 15, 0.3),
-            mutant_label="the neutral Wright-Fisher chain (temperature ignored)",
-            parameters={"n": 8, "M": 15, "p": 0.3, "temperature": 0.7},
-            replicates=300, test="proportion",
-        ),
-        Claim(
-            name="tails.two_type_loss_hot",
-            statement="P(p_{8,1} = 0) from the chain Binomial(M, g(c/M)), g tempered (T = 1.6)",
-            reference=_MARCHI,
-            closed_form=lambda: tails.two_type_loss_probability(8, 15, 0.3, temperature=1.6),
-            observations=two_type(1.6),
-            mutant=lambda: discrete.loss_probability(8, 15, 0.3),
-            mutant_label="the neutral Wright-Fisher chain (temperature ignored)",
-            parameters={"n": 8, "M": 15, "p": 0.3, "temperature": 1.6},
-            replicates=300, test="proportion",
-        ),
+        two_type_loss("cold", 0.7),
+        two_type_loss("hot", 1.6),
         Claim(
             name="tails.memorizer_error",
             statement="E[p-mass unseen in T draws from q] = sum_i p_i (1 - q_i)^T, q = tail cut "
