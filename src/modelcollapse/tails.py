@@ -412,7 +412,13 @@ def first_fit_loss_probability(M, p0, *, temperature=1.0, top_k=None, top_p=None
     [5.5e-05, 0.009095, 1.0]
     """
     M, q = _first_fit_law(M, p0, temperature, top_k, top_p)
-    return np.exp(special.xlog1py(M, -q))
+    # 1 - q_k cancels for the one category that may exceed 1/2: take it as the others' mass
+    complement = 1.0 - q
+    top = int(np.argmax(q))
+    if q[top] > 0.5:
+        complement[top] = np.sum(np.delete(q, top))
+    with np.errstate(divide="ignore"):
+        return np.exp(special.xlogy(M, complement))
 
 
 def first_fit_support(M, p0, *, temperature=1.0, top_k=None, top_p=None):
