@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-__all__ = ["progress"]
+__all__ = ["progress", "steps"]
 
 
 def progress(items, *, desc, unit, stream=None):
@@ -40,19 +40,51 @@ def progress(items, *, desc, unit, stream=None):
     >>> log.getvalue().splitlines()[1].split(" (")[0]
     'demo: item 2/2 b done'
     """
-    stream = sys.stderr if stream is None else stream
     items = list(items)
+    step, close = steps(len(items), desc=desc, unit=unit, stream=stream)
+    return _reported(items, step, close)
+
+
+def _reported(items, step, close):
+    try:
+        for item in items:
+            yield item
+            step(getattr(item, "name", item))
+    finally:
+        close()
+
+
+def steps(total, *, desc, unit, stream=None):
+    """``(step, close)`` for a loop of ``total`` items that reports through callbacks.
+
+    ``step(label="")`` is called after each item: on a terminal it advances a
+    tqdm bar, elsewhere it writes one line ``"{desc}: {unit} k/total label done
+    (t s elapsed)"``; ``close()`` ends the bar. :func:`progress` is this around
+    an iterable; a loop inside a library function takes ``step`` as its callback.
+
+    Examples
+    --------
+    >>> import io
+    >>> log = io.StringIO()
+    >>> step, close = steps(2, desc="demo", unit="round", stream=log)
+    >>> step(); step(); close()
+    >>> log.getvalue().splitlines()[1].split(" (")[0]
+    'demo: round 2/2 done'
+    """
+    stream = sys.stderr if stream is None else stream
     if stream.isatty():
         from tqdm import tqdm
 
-        return tqdm(items, desc=desc, unit=unit, file=stream)
-    return _lines(items, desc, unit, stream)
-
-
-def _lines(items, desc, unit, stream):
+        bar = tqdm(total=total, desc=desc, unit=unit, file=stream)
+        return (lambda label="": bar.update(1)), bar.close
     start = time.perf_counter()
-    for k, item in enumerate(items, start=1):
-        yield item
-        name = getattr(item, "name", item)
-        print(f"{desc}: {unit} {k}/{len(items)} {name} done "
+    done = 0
+
+    def step(label=""):
+        nonlocal done
+        done += 1
+        shown = f" {label}" if label != "" else ""
+        print(f"{desc}: {unit} {done}/{total}{shown} done "
               f"({time.perf_counter() - start:.1f} s elapsed)", file=stream, flush=True)
+
+    return step, (lambda: None)

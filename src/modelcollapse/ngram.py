@@ -1268,29 +1268,18 @@ def write_report(loop, theory, directory, *, command=None, figures=True):
 # command line (registered by modelcollapse.cli)
 
 
-def _progress(total):
-    """A tqdm bar on a terminal, else a line per generation on stderr."""
-    import sys
-
-    if sys.stderr.isatty():
-        from tqdm import tqdm
-
-        bar = tqdm(total=total, unit="generation", file=sys.stderr)
-        return (lambda g: bar.update(1)), bar.close
-    return (lambda g: print(f"generation {g + 1}/{total}", file=sys.stderr, flush=True),
-            lambda: None)
-
-
 def _run(args, argv=None):
     import json
     import shlex
     import sys
 
+    from ._progress import steps
+
     try:
         _check_options(args.order, args.smoothing, args.discount, args.k, args.temperature,
                        args.top_k, args.top_p)
         corpus = load_corpus(args.corpus, level=args.level)
-        step, close = _progress(args.generations)
+        step, close = steps(args.generations, desc="ngram", unit="generation")
         seeds = np.random.SeedSequence(args.seed).spawn(2)
         try:
             loop = simulate(corpus, order=args.order, generations=args.generations,
@@ -1299,7 +1288,7 @@ def _run(args, argv=None):
                             top_k=args.top_k, top_p=args.top_p, fresh=args.fresh,
                             replicates=args.replicates, documents=args.documents,
                             tail=args.tail, rng=seeds[0],
-                            callback=step)
+                            callback=lambda g: step())
         finally:
             close()
         theory = neutral_theory(loop.p0, loop.tail_mask, generations=args.generations,
