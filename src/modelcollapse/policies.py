@@ -52,7 +52,7 @@ from ._validate import (
     check_covariance,
     check_int_array,
     check_positive,
-    check_real,
+    check_probabilities,
 )
 from .schedule import sizes_at_least
 
@@ -360,9 +360,7 @@ def gaussian_stationary_sigma2(M, fresh, sigma=1.0, *, fit="unbiased"):
 
 def _discrete_checked(M, p0, fresh, n_max):
     fresh = check_fresh(fresh)
-    p0 = check_real("p0", p0)
-    if p0.ndim != 1 or np.any(p0 < 0) or abs(p0.sum() - 1.0) > 1e-9:
-        raise ValueError(f"p0 must be one probability vector (entries >= 0, sum 1), got p0={p0!r}")
+    p0 = check_probabilities("p0", p0, vector=True)
     _, sizes = sizes_at_least(M, n_max, 1, " (a categorical fit needs M_i >= 1 draws)")
     return sizes, fresh, 1.0 - float(np.sum(p0 * p0))
 
